@@ -1,0 +1,289 @@
+// The write-ahead spool's writer. `append` resolves only once the bytes are on disk: appends
+// arriving within one group-commit window share one write per table and one fdatasync, so
+// durability costs a few milliseconds of latency rather than a disk flush per request.
+// Segments are sealed by age (about one ClickHouse insert per second), rows or size.
+
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  stat,
+  truncate,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
+import path from 'node:path';
+import {
+  listSegments,
+  type SegmentMeta,
+  type SpoolTable,
+  scanSegment,
+  segmentName,
+  spoolDirectoryId,
+} from './segment-files.ts';
+
+export class SpoolFullError extends Error {
+  override readonly name = 'SpoolFullError';
+}
+
+export interface SpoolEntry {
+  table: SpoolTable;
+  /** JSONEachRow text: whole lines, each ending in '\n'. */
+  lines: string;
+  rows: number;
+  appIds: Iterable<string>;
+}
+
+export interface SpoolWriterOptions {
+  /** This writer's own directory: one writer per directory, ever. */
+  dir: string;
+  maxBytes: number;
+  fsyncIntervalMs: number;
+  sealIntervalMs: number;
+  sealRows: number;
+  now: () => number;
+  /** Told about every sealed segment, so a flusher can start on it at once. */
+  onSealed?: (table: SpoolTable, seq: number) => void;
+}
+
+// A segment past this size is sealed early: one ClickHouse insert stays a few seconds at most.
+const SEAL_BYTES = 64 * 1024 * 1024;
+
+interface OpenSegment {
+  seq: number;
+  file: FileHandle;
+  meta: SegmentMeta;
+  appIds: Set<string>;
+}
+
+interface PendingCommit {
+  parts: Map<SpoolTable, { chunks: string[]; rows: number; appIds: Set<string>; bytes: number }>;
+  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+  bytes: number;
+}
+
+const emptyCommit = (): PendingCommit => ({ parts: new Map(), waiters: [], bytes: 0 });
+
+export class SpoolWriter {
+  private readonly open = new Map<SpoolTable, OpenSegment>();
+  private nextSeq = 1;
+  private used = 0;
+  private pending = emptyCommit();
+  private commitTimer: NodeJS.Timeout | undefined;
+  private sealTimer: NodeJS.Timeout | undefined;
+  /** Every file operation runs in this chain, one at a time: commits and seals never interleave. */
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  private writerId = '';
+
+  private constructor(private readonly options: SpoolWriterOptions) {}
+
+  /** Open (creating) the directory and recover what a previous process left behind. */
+  static async open(options: SpoolWriterOptions): Promise<SpoolWriter> {
+    const writer = new SpoolWriter(options);
+    await mkdir(options.dir, { recursive: true });
+    writer.writerId = await spoolDirectoryId(options.dir, true);
+    await writer.recover();
+    writer.sealTimer = setInterval(() => {
+      writer.sealAll().catch(() => {});
+    }, options.sealIntervalMs);
+    writer.sealTimer.unref();
+    return writer;
+  }
+
+  get dir(): string {
+    return this.options.dir;
+  }
+
+  /** Random and permanent per directory: part of every deduplication token. */
+  get id(): string {
+    return this.writerId;
+  }
+
+  /** Bytes on disk not yet flushed to ClickHouse, plus bytes accepted but not yet written. */
+  usedBytes(): number {
+    return this.used;
+  }
+
+  /** Epoch ms of the first append still in an open segment (undefined when none). */
+  oldestOpenAt(): number | undefined {
+    let oldest: number | undefined;
+    for (const segment of this.open.values()) {
+      if (segment.meta.rows > 0)
+        oldest = Math.min(oldest ?? segment.meta.firstAppendAt, segment.meta.firstAppendAt);
+    }
+    return oldest;
+  }
+
+  /** The flusher returns space after a segment has reached ClickHouse and been deleted. */
+  release(bytes: number): void {
+    this.used = Math.max(0, this.used - bytes);
+  }
+
+  /** Durably append; resolves after fsync. Throws SpoolFullError, without writing, at the cap. */
+  append(entries: readonly SpoolEntry[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('spool is closed'));
+    let bytes = 0;
+    for (const entry of entries) bytes += Buffer.byteLength(entry.lines);
+    if (bytes === 0) return Promise.resolve();
+    if (this.used + bytes > this.options.maxBytes) {
+      return Promise.reject(new SpoolFullError('spool is at its disk cap'));
+    }
+    this.used += bytes;
+    const commit = this.pending;
+    commit.bytes += bytes;
+    for (const entry of entries) {
+      if (entry.lines.length === 0) continue;
+      let part = commit.parts.get(entry.table);
+      if (!part) {
+        part = { chunks: [], rows: 0, appIds: new Set(), bytes: 0 };
+        commit.parts.set(entry.table, part);
+      }
+      part.chunks.push(entry.lines);
+      part.rows += entry.rows;
+      part.bytes += Buffer.byteLength(entry.lines);
+      for (const appId of entry.appIds) part.appIds.add(appId);
+    }
+    return new Promise((resolve, reject) => {
+      commit.waiters.push({ resolve, reject });
+      this.scheduleCommit();
+    });
+  }
+
+  /** Seal every open segment that holds data (timer, shutdown, or a drain). */
+  sealAll(): Promise<void> {
+    return this.enqueue(async () => {
+      for (const table of [...this.open.keys()]) await this.seal(table);
+    });
+  }
+
+  /** Write what is pending, seal everything, close files. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    clearInterval(this.sealTimer);
+    if (this.commitTimer) {
+      clearTimeout(this.commitTimer);
+      this.commitTimer = undefined;
+      this.enqueueCommit();
+    }
+    this.closed = true;
+    await this.sealAll();
+  }
+
+  private scheduleCommit(): void {
+    if (this.commitTimer) return;
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined;
+      this.enqueueCommit();
+    }, this.options.fsyncIntervalMs);
+  }
+
+  private enqueueCommit(): void {
+    const commit = this.pending;
+    this.pending = emptyCommit();
+    this.enqueue(() => this.commit(commit)).catch(() => {});
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(task);
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  private async commit(commit: PendingCommit): Promise<void> {
+    if (commit.waiters.length === 0) return;
+    try {
+      const touched: OpenSegment[] = [];
+      for (const [table, part] of commit.parts) {
+        const segment = await this.segmentFor(table);
+        await segment.file.write(
+          part.chunks.length === 1 ? (part.chunks[0] as string) : part.chunks.join(''),
+        );
+        segment.meta.rows += part.rows;
+        segment.meta.bytes += part.bytes;
+        for (const appId of part.appIds) segment.appIds.add(appId);
+        touched.push(segment);
+      }
+      await Promise.all(touched.map((segment) => segment.file.datasync()));
+      for (const waiter of commit.waiters) waiter.resolve();
+    } catch (error) {
+      // Nothing was acknowledged; the space stays counted until the segment is flushed or
+      // recovered, which over-estimates usage (safe) rather than under-estimating it.
+      for (const waiter of commit.waiters) waiter.reject(error);
+      return;
+    }
+    for (const [table, segment] of this.open) {
+      if (segment.meta.rows >= this.options.sealRows || segment.meta.bytes >= SEAL_BYTES)
+        await this.seal(table);
+    }
+  }
+
+  private async segmentFor(table: SpoolTable): Promise<OpenSegment> {
+    const existing = this.open.get(table);
+    if (existing) return existing;
+    const seq = this.nextSeq++;
+    const file = await open(path.join(this.options.dir, segmentName(table, seq, 'open')), 'a');
+    const segment: OpenSegment = {
+      seq,
+      file,
+      appIds: new Set(),
+      meta: { rows: 0, bytes: 0, appIds: [], firstAppendAt: this.options.now() },
+    };
+    this.open.set(table, segment);
+    return segment;
+  }
+
+  private async seal(table: SpoolTable): Promise<void> {
+    const segment = this.open.get(table);
+    if (!segment) return;
+    this.open.delete(table);
+    await segment.file.close();
+    await this.finishSegment(table, segment.seq, { ...segment.meta, appIds: [...segment.appIds] });
+  }
+
+  /** Write the meta file, then rename to .sealed: a sealed segment always has its meta. */
+  private async finishSegment(table: SpoolTable, seq: number, meta: SegmentMeta): Promise<void> {
+    const dir = this.options.dir;
+    const openPath = path.join(dir, segmentName(table, seq, 'open'));
+    if (meta.rows === 0) {
+      await unlink(openPath).catch(() => {});
+      return;
+    }
+    await writeFile(path.join(dir, segmentName(table, seq, 'meta')), JSON.stringify(meta), { flush: true });
+    await rename(openPath, path.join(dir, segmentName(table, seq, 'sealed')));
+    await syncDirectory(dir);
+    this.options.onSealed?.(table, seq);
+  }
+
+  /** Seal what a crashed process left open (dropping any torn last line) and count usage. */
+  private async recover(): Promise<void> {
+    const segments = await listSegments(this.options.dir);
+    for (const segment of segments) {
+      this.nextSeq = Math.max(this.nextSeq, segment.seq + 1);
+      const file = path.join(this.options.dir, segmentName(segment.table, segment.seq, segment.state));
+      if (segment.state === 'open') {
+        const bytes = await readFile(file);
+        // A write torn by the crash was never acknowledged: cut back to the last whole line.
+        const end = bytes.lastIndexOf(10) + 1;
+        if (end < bytes.length) await truncate(file, end);
+        const meta = scanSegment(bytes.subarray(0, end), (await stat(file)).mtimeMs);
+        await this.finishSegment(segment.table, segment.seq, meta);
+        this.used += end;
+      } else {
+        this.used += (await stat(file)).size;
+      }
+    }
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  // A rename is durable only once the directory entry itself is flushed.
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
