@@ -1,0 +1,3 @@
+import { describeKeyLifecycle } from './keys-lifecycle.ts';
+
+describeKeyLifecycle('embedded');

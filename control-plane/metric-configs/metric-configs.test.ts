@@ -1,0 +1,3 @@
+import { describeMetricConfigCrud } from './metric-configs-crud.ts';
+
+describeMetricConfigCrud('embedded');
