@@ -52,6 +52,7 @@ export class SpoolFlusher {
   private lastErrorLog = 0;
   private readonly oldest = new Map<string, number>();
   private readonly writerIds = new Map<string, string>();
+  private passes: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: SpoolFlusherOptions) {}
 
@@ -114,8 +115,18 @@ export class SpoolFlusher {
     }
   }
 
+  /** Passes never overlap: the background loop and a drain would otherwise insert the same segment twice. */
+  private flushAvailable(): Promise<number> {
+    const run = this.passes.then(() => this.flushPass());
+    this.passes = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   /** One pass over all sealed segments. Returns how many are still pending (failed). */
-  private async flushAvailable(): Promise<number> {
+  private async flushPass(): Promise<number> {
     let remaining = 0;
     for (const dir of this.options.dirs) {
       const segments = (await listSegments(dir)).filter((segment) => segment.state === 'sealed');
@@ -168,8 +179,8 @@ export class SpoolFlusher {
     this.retryMs = RETRY_INITIAL_MS;
     // Delete only after ClickHouse has the rows: a crash before this line replays the insert,
     // and the deduplication token makes the replay a no-op.
-    await unlink(file);
-    await unlink(metaFile).catch(() => {});
+    await unlink(file).catch(ignoreMissing);
+    await unlink(metaFile).catch(ignoreMissing);
     this.oldest.delete(`${dir}/${table}/${seq}`);
     await this.options.onFlushed(dir, {
       table,
@@ -180,6 +191,10 @@ export class SpoolFlusher {
     });
     return true;
   }
+}
+
+function ignoreMissing(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ENOENT') throw error;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

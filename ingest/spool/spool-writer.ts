@@ -44,6 +44,8 @@ export interface SpoolWriterOptions {
   sealIntervalMs: number;
   sealRows: number;
   now: () => number;
+  /** Told how long each group commit took (write + fsync) and how many appends it carried. */
+  onCommit?: (ms: number, appends: number) => void;
   /** Told about every sealed segment, so a flusher can start on it at once. */
   onSealed?: (table: SpoolTable, seq: number) => void;
 }
@@ -72,6 +74,7 @@ export class SpoolWriter {
   private used = 0;
   private pending = emptyCommit();
   private commitTimer: NodeJS.Timeout | undefined;
+  private committing = false;
   private sealTimer: NodeJS.Timeout | undefined;
   /** Every file operation runs in this chain, one at a time: commits and seals never interleave. */
   private chain: Promise<void> = Promise.resolve();
@@ -166,24 +169,40 @@ export class SpoolWriter {
     if (this.commitTimer) {
       clearTimeout(this.commitTimer);
       this.commitTimer = undefined;
-      this.enqueueCommit();
+      this.runCommits();
     }
     this.closed = true;
     await this.sealAll();
   }
 
+  /**
+   * Group commit: while one commit is writing and fsyncing, appends accumulate; the moment it
+   * finishes the next commit takes all of them. An idle writer waits fsyncIntervalMs first so a
+   * burst arriving together shares its first fsync too.
+   */
   private scheduleCommit(): void {
-    if (this.commitTimer) return;
+    if (this.committing || this.commitTimer) return;
     this.commitTimer = setTimeout(() => {
       this.commitTimer = undefined;
-      this.enqueueCommit();
+      this.runCommits();
     }, this.options.fsyncIntervalMs);
   }
 
-  private enqueueCommit(): void {
-    const commit = this.pending;
-    this.pending = emptyCommit();
-    this.enqueue(() => this.commit(commit)).catch(() => {});
+  private runCommits(): void {
+    if (this.committing) return;
+    this.committing = true;
+    this.enqueue(async () => {
+      while (this.pending.waiters.length > 0) {
+        const commit = this.pending;
+        this.pending = emptyCommit();
+        await this.commit(commit);
+      }
+    })
+      .catch(() => {})
+      .finally(() => {
+        this.committing = false;
+        if (this.pending.waiters.length > 0) this.scheduleCommit();
+      });
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
@@ -194,6 +213,7 @@ export class SpoolWriter {
 
   private async commit(commit: PendingCommit): Promise<void> {
     if (commit.waiters.length === 0) return;
+    const started = performance.now();
     try {
       const touched: OpenSegment[] = [];
       for (const [table, part] of commit.parts) {
@@ -207,6 +227,7 @@ export class SpoolWriter {
         touched.push(segment);
       }
       await Promise.all(touched.map((segment) => segment.file.datasync()));
+      this.options.onCommit?.(performance.now() - started, commit.waiters.length);
       for (const waiter of commit.waiters) waiter.resolve();
     } catch (error) {
       // Nothing was acknowledged; the space stays counted until the segment is flushed or

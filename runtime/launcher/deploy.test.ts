@@ -19,8 +19,12 @@ interface ComposeService {
 
 describe('deployment files', () => {
   it('runs only commands the image entry point knows', async () => {
-    const compose = parse(await read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
-    const ours = Object.entries(compose.services).filter(([, service]) => service.image === 'clickstream:latest');
+    const compose = parse(await read('docker-compose.yml'), { merge: true }) as {
+      services: Record<string, ComposeService>;
+    };
+    const ours = Object.entries(compose.services).filter(
+      ([, service]) => service.image === 'clickstream:latest',
+    );
     expect(ours.map(([name]) => name).sort()).toEqual(
       ['control-plane', 'ingest-1', 'ingest-2', 'migrate', 'query-api'].sort(),
     );
@@ -49,7 +53,8 @@ describe('deployment files', () => {
     const example = await read('.env.example');
     const documented = new Set([...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]));
     const referenced = new Set([...compose.matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]));
-    for (const name of referenced) expect(documented.has(name), `${name} missing from .env.example`).toBe(true);
+    for (const name of referenced)
+      expect(documented.has(name), `${name} missing from .env.example`).toBe(true);
     expect(compose).not.toMatch(/^\s+[A-Z_]*(PASSWORD|SECRET):[ \t]*(?!\$\{)\S/m);
   });
 });

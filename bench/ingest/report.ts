@@ -1,0 +1,32 @@
+import type { IngestBenchReport } from './run-ingest-bench.ts';
+
+const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+/** The Markdown table written beside the JSON results. */
+export function ingestMarkdown(report: IngestBenchReport, when: string): string {
+  const lines = [
+    `# Ingest bench, ${when}`,
+    '',
+    `${report.machine.cores} cores, Node ${report.machine.node}; ${report.options.runs} runs of ${report.options.durationSeconds} s per scenario, ${report.options.connections} connections; medians.`,
+    '',
+    '| scenario | events/s | req/s | p50 ms | p99 ms | CPU cores | peak RSS MB | ceiling req/s | ratio to ceiling |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const scenario of report.scenarios) {
+    const m = scenario.median;
+    lines.push(
+      `| ${scenario.name} | ${fmt(m.eventsPerSecond)} | ${fmt(m.requestsPerSecond)} | ${fmt(m.p50Ms, 1)} | ${fmt(m.p99Ms, 1)} | ${fmt(m.cpuCores, 2)} | ${fmt(m.peakRssMb)} | ${
+        scenario.ceiling ? fmt(scenario.ceiling.median.requestsPerSecond) : '–'
+      } | ${scenario.ceiling ? `${fmt(scenario.ceiling.ratio * 100, 1)}%` : '–'} |`,
+    );
+  }
+  lines.push(
+    '',
+    `- Batches of 100 at half the maximum rate (${fmt(report.halfRate.overallRate)} req/s): p50 ${fmt(report.halfRate.p50Ms, 1)} ms, p99 ${fmt(report.halfRate.p99Ms, 1)} ms.`,
+    `- Sustained ${report.sustained.seconds} s into the embedded engine at ${fmt(report.sustained.offeredRequestsPerSecond)} req/s offered: ${fmt(report.sustained.eventsPerSecond)} events/s acknowledged, p99 ${fmt(report.sustained.p99Ms, 1)} ms; spool bytes every 5 s: ${report.sustained.spoolBytesSamples.map((b) => fmt(b)).join(', ')}.`,
+    `- Overload: ${JSON.stringify(report.overload)}.`,
+    `- Correctness: acknowledged ${fmt(report.correctness.acknowledged)}, sent ${fmt(report.correctness.sent)}, stored ${fmt(report.correctness.stored)}, unique ${fmt(report.correctness.unique)}: ${report.correctness.exact ? 'every acknowledged event stored once, nothing duplicated' : 'MISMATCH'}.`,
+    '',
+  );
+  return lines.join('\n');
+}

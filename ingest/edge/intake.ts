@@ -1,0 +1,266 @@
+// One ingest request from bytes to a durable answer, independent of the HTTP server:
+// decode (gzip cap) -> authenticate (checksum, cache, Redis, Postgres) -> rate limits ->
+// parse and process per item -> append to the spool (fsync) -> 202. Every rejected item is
+// quarantined; nothing is acknowledged before it is on disk.
+import { createHash } from 'node:crypto';
+import { gunzip } from 'node:zlib';
+import { judgeKey, type KeyRecord, type KeyUsageTally, parseKey } from '../../control-plane/keys/index.ts';
+import type { Config } from '../../runtime/config/index.ts';
+import type { KeyCache } from '../keys/index.ts';
+import type { LeasedLimiter } from '../limits/leased-limiter.ts';
+import {
+  type MetricConfigLike,
+  newEventId,
+  type ProcessResult,
+  parseJsonBody,
+  processMetricSamples,
+  processSegmentBatch,
+  processTrackBatch,
+} from '../pipeline/index.ts';
+import { type SpoolEntry, SpoolFullError, type SpoolWriter } from '../spool/index.ts';
+import { errorReply, jsonReply, type Reply } from './http.ts';
+import type { EdgeMetrics } from './metrics.ts';
+
+export type Endpoint = 'track' | 'batch' | 'segment' | 'metrics';
+
+export interface IntakeRequest {
+  endpoint: Endpoint;
+  /** For Segment single-message routes: the message type the path implies. */
+  segmentType?: 'track' | 'page' | 'screen' | 'identify' | 'group' | 'alias';
+  body: Buffer;
+  contentEncoding: string;
+  apiKey: string;
+  authorization: string;
+  queryKey: string;
+  origin: string;
+  userAgent: string;
+  ip: string;
+}
+
+export interface IntakeDeps {
+  config: Readonly<Config>;
+  keys: KeyCache;
+  keyLimiter: LeasedLimiter;
+  ipLimiter: LeasedLimiter;
+  spool: SpoolWriter;
+  usage: KeyUsageTally;
+  metricConfigs: (appId: string) => Promise<readonly MetricConfigLike[]>;
+  metrics: EdgeMetrics;
+  now: () => number;
+}
+
+// Nesting beyond this is not analytics data; it is an attack on the parser or the database.
+const MAX_JSON_DEPTH = 32;
+
+const KEY_FAILURES: Readonly<Record<string, { status: number; message: string }>> = {
+  key_missing: { status: 401, message: 'An API key is required (X-API-Key header)' },
+  key_malformed: { status: 401, message: 'The API key is not in a valid format' },
+  key_checksum: { status: 401, message: 'The API key is mistyped (checksum mismatch)' },
+  key_unknown: { status: 401, message: 'The API key is not valid' },
+  key_revoked: { status: 401, message: 'The API key has been revoked' },
+  key_expired: { status: 401, message: 'The API key has expired' },
+  key_scope: { status: 403, message: 'This key may not send data' },
+  origin_not_allowed: { status: 403, message: 'This origin is not allowed for this browser key' },
+  origin_required: { status: 403, message: 'Browser keys are only accepted from an allowed Origin' },
+};
+
+export function createIntake(deps: IntakeDeps): (request: IntakeRequest) => Promise<Reply> {
+  const { config, metrics } = deps;
+
+  async function decode(request: IntakeRequest): Promise<Buffer | Reply> {
+    const encoding = request.contentEncoding.toLowerCase();
+    if (encoding === '' || encoding === 'identity') return request.body;
+    if (encoding !== 'gzip')
+      return errorReply(415, 'unsupported_encoding', 'Content-Encoding must be gzip or absent');
+    return new Promise((resolve) => {
+      gunzip(request.body, { maxOutputLength: config.ingest.maxDecompressedBytes }, (error, result) => {
+        if (!error) return resolve(result);
+        resolve(
+          (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
+            ? errorReply(
+                413,
+                'body_too_large',
+                `Decompressed body exceeds ${config.ingest.maxDecompressedBytes} bytes`,
+              )
+            : errorReply(400, 'invalid_gzip', 'Body is not valid gzip'),
+        );
+      });
+    });
+  }
+
+  function presentedKey(request: IntakeRequest, body: unknown): string {
+    if (request.apiKey) return request.apiKey;
+    if (request.queryKey) return request.queryKey;
+    // Segment clients send the write key as the HTTP Basic user (password empty).
+    const basic = /^Basic\s+(\S+)$/i.exec(request.authorization);
+    if (basic?.[1]) return Buffer.from(basic[1], 'base64').toString('utf8').split(':')[0] ?? '';
+    if (body && typeof body === 'object' && 'writeKey' in body && typeof body.writeKey === 'string') {
+      return body.writeKey;
+    }
+    return '';
+  }
+
+  async function authenticate(request: IntakeRequest, raw: string): Promise<KeyRecord | Reply> {
+    const parsed = parseKey(raw);
+    if (!parsed.ok) return keyFailure(parsed.code);
+    const record = await deps.keys.get(parsed.value.key);
+    if (record?.kind === 'browser' && request.origin === '') return keyFailure('origin_required');
+    const verdict = judgeKey(record, deps.now(), {
+      scope: 'ingest',
+      origin: record?.kind === 'browser' ? request.origin : undefined,
+    });
+    return verdict.ok ? verdict.record : keyFailure(verdict.code);
+  }
+
+  function keyFailure(code: string): Reply {
+    const failure = KEY_FAILURES[code] ?? { status: 401, message: 'The API key is not valid' };
+    metrics.rejected.inc({ endpoint: 'auth', reason: code });
+    return errorReply(failure.status, code, failure.message);
+  }
+
+  async function limit(
+    subject: string,
+    limiter: LeasedLimiter,
+    cost: number,
+    name: string,
+  ): Promise<Reply | undefined> {
+    const decision = await limiter.take(subject, cost);
+    if (decision.allowed) return undefined;
+    metrics.rateLimited.inc({ limit: name });
+    const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+    return errorReply(429, 'rate_limited', `Rate limit exceeded (${name}); retry later`, {
+      headers: { 'retry-after': String(seconds) },
+    });
+  }
+
+  function process(
+    request: IntakeRequest,
+    body: unknown,
+    key: KeyRecord,
+    configs: readonly MetricConfigLike[],
+  ): ProcessResult | Reply {
+    const ctx = {
+      appId: key.appId,
+      retentionDays: key.retentionDays,
+      receivedAt: deps.now(),
+      userAgent: request.userAgent,
+      newEventId,
+    };
+    switch (request.endpoint) {
+      case 'track':
+        return processTrackBatch([body], ctx, 'track');
+      case 'batch': {
+        const events = body && typeof body === 'object' && 'events' in body ? body.events : undefined;
+        if (!Array.isArray(events)) return errorReply(400, 'invalid_batch', 'Body must be {"events": [...]}');
+        if (events.length > config.ingest.maxBatchEvents) {
+          return errorReply(
+            413,
+            'batch_too_large',
+            `A batch holds at most ${config.ingest.maxBatchEvents} events`,
+          );
+        }
+        return processTrackBatch(events, ctx, 'batch');
+      }
+      case 'segment': {
+        if (request.segmentType) {
+          const message = body && typeof body === 'object' ? { ...body, type: request.segmentType } : body;
+          return processSegmentBatch([message], ctx, `segment_${request.segmentType}`);
+        }
+        const batch = body && typeof body === 'object' && 'batch' in body ? body.batch : undefined;
+        if (!Array.isArray(batch)) return errorReply(400, 'invalid_batch', 'Body must be {"batch": [...]}');
+        return processSegmentBatch(batch, ctx, 'segment_batch');
+      }
+      case 'metrics':
+        return processMetricSamples(body, configs, ctx);
+    }
+  }
+
+  return async function intake(request: IntakeRequest): Promise<Reply> {
+    const decoded = await decode(request);
+    if (!Buffer.isBuffer(decoded)) return decoded;
+    const parsed = parseJsonBody(decoded, { maxDepth: MAX_JSON_DEPTH });
+    // The key is checked before a parse error is reported, so unauthenticated callers learn
+    // nothing about parsing; a key in the body is only readable once parsing succeeded.
+    const raw = presentedKey(request, parsed.ok ? parsed.value : undefined);
+    const key = await authenticate(request, raw);
+    if (!isRecord(key)) return key;
+    const ipLimited = await limit(hashIp(request.ip), deps.ipLimiter, 1, 'ip');
+    if (ipLimited) return ipLimited;
+    if (!parsed.ok) {
+      metrics.rejected.inc({ endpoint: request.endpoint, reason: parsed.code });
+      return errorReply(400, parsed.code, parsed.message);
+    }
+    const configs = request.endpoint === 'metrics' ? await deps.metricConfigs(key.appId) : [];
+    const result = process(request, parsed.value, key, configs);
+    if (!isResult(result)) return result;
+    const items = result.accepted + result.rejected.length;
+    const keyLimited = await limit(key.keyId, deps.keyLimiter, Math.max(1, items), 'key');
+    if (keyLimited) return keyLimited;
+
+    const entries: SpoolEntry[] = [];
+    const table = request.endpoint === 'metrics' ? 'metric_samples' : 'events';
+    if (result.rows.length > 0)
+      entries.push({ table, lines: result.rows, rows: result.accepted, appIds: [key.appId] });
+    if (result.quarantine.length > 0) {
+      entries.push({
+        table: 'events_quarantine',
+        lines: result.quarantine,
+        rows: result.rejected.length,
+        appIds: [key.appId],
+      });
+    }
+    try {
+      await deps.spool.append(entries);
+    } catch (error) {
+      const full = error instanceof SpoolFullError;
+      return errorReply(
+        503,
+        full ? 'spool_full' : 'spool_unavailable',
+        full ? 'Ingest is at capacity; retry shortly' : 'Ingest cannot store data right now; retry shortly',
+        {
+          headers: { 'retry-after': full ? '5' : '1' },
+        },
+      );
+    }
+    deps.usage.record(key.keyId, deps.now());
+    metrics.accepted.inc({ endpoint: request.endpoint }, result.accepted);
+    for (const rejection of result.rejected)
+      metrics.rejected.inc({ endpoint: request.endpoint, reason: rejection.code });
+    const cors = corsHeaders(key, request.origin);
+    if (result.accepted === 0 && result.rejected.length > 0) {
+      const first = result.rejected[0];
+      return {
+        status: 400,
+        body: JSON.stringify({
+          accepted: 0,
+          rejected: result.rejected,
+          error: {
+            code: first && result.rejected.length === 1 ? first.code : 'invalid_events',
+            message:
+              first && result.rejected.length === 1 ? first.message : 'No item in the request was valid',
+          },
+        }),
+        ...(cors ? { headers: cors } : {}),
+      };
+    }
+    return jsonReply(202, { accepted: result.accepted, rejected: result.rejected }, cors);
+  };
+}
+
+function corsHeaders(key: KeyRecord, origin: string): Record<string, string> | undefined {
+  if (key.kind !== 'browser' || origin === '') return undefined;
+  return { 'access-control-allow-origin': origin, vary: 'Origin' };
+}
+
+function isRecord(value: KeyRecord | Reply): value is KeyRecord {
+  return 'keyId' in value;
+}
+
+function isResult(value: ProcessResult | Reply): value is ProcessResult {
+  return 'accepted' in value;
+}
+
+// Limiter keys carry no raw IP address.
+function hashIp(ip: string): string {
+  return createHash('sha256').update(ip).digest('base64url').slice(0, 22);
+}

@@ -1,0 +1,67 @@
+// The launcher proper (see main.ts): reads the environment once, starts the requested service,
+// and owns shutdown.
+import { ConfigError, ensureSecrets, loadConfig } from '../config/index.ts';
+import { createLogger } from '../logger/index.ts';
+import { SERVICES, type ServiceName, startService } from './services.ts';
+
+// SIGTERM must finish well inside the orchestrator's kill timeout (commonly 10 s).
+const SHUTDOWN_TIMEOUT_MS = 8_000;
+
+function fail(message: string, exitCode: number): never {
+  process.stderr.write(`clickstream: ${message}\n`);
+  process.exit(exitCode);
+}
+
+async function main(): Promise<void> {
+  const requested = process.argv[2] ?? 'all';
+  if (!(SERVICES as readonly string[]).includes(requested)) {
+    fail(`unknown service "${requested}"; expected one of ${SERVICES.join(', ')}`, 2);
+  }
+  const service = requested as ServiceName;
+  let config: Parameters<typeof startService>[1];
+  try {
+    config = (await ensureSecrets(loadConfig(process.env))) as typeof config;
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`, 2);
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const started = performance.now();
+  const running = await startService(service, config, logger).catch((error: unknown) => {
+    logger.fatal({ err: error }, 'start-up failed');
+    logger.flush();
+    fail(`start-up failed: ${error instanceof Error ? error.message : String(error)}`, 1);
+  });
+  if (service === 'migrate') {
+    logger.info('migrations complete');
+    logger.flush();
+    return;
+  }
+  logger.info({ service, urls: running.urls, ms: Math.round(performance.now() - started) }, 'ready');
+  for (const [name, url] of Object.entries(running.urls)) process.stdout.write(`${name}: ${url}\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => fail('shutdown timed out', 1), SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    running.stop().then(
+      () => {
+        logger.info('stopped');
+        logger.flush();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        logger.flush();
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+await main();
