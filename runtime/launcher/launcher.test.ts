@@ -85,7 +85,8 @@ describe('npm start (all-in-one, embedded)', () => {
       status: 'ready',
       checks: { clickhouse: 'ok', postgres: 'ok', redis: 'ok' },
     });
-    expect(first.output()).toMatch(/"msg":"applying migration"|applied/);
+    expect(first.output()).toMatch(/"msg":"migration applied"/);
+    expect(first.output()).toMatch(/"msg":"postgres migration applied"/);
     expect(first.output()).toContain(`api: http://localhost:${port}`);
     const secrets = await readFile(path.join(dataDir, 'secrets.json'), 'utf8');
 
@@ -99,7 +100,7 @@ describe('npm start (all-in-one, embedded)', () => {
     await waitReady(port, second);
     // Same secrets and no migration applied twice: the data directory was reopened, not replaced.
     expect(await readFile(path.join(dataDir, 'secrets.json'), 'utf8')).toBe(secrets);
-    expect(second.output()).not.toMatch(/"msg":"applying migration"/);
+    expect(second.output()).not.toMatch(/migration applied/);
     second.process.kill('SIGTERM');
     expect((await exitOf(second)).code).toBe(0);
   }, 120_000);
