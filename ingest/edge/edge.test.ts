@@ -207,6 +207,7 @@ describe('keys', () => {
     const allowed = await from('https://shop.example.com');
     expect(allowed.status).toBe(202);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
+    expect(allowed.headers.get('access-control-expose-headers')).toBe('Retry-After');
     const wrong = await from('https://evil.example.com');
     expect(wrong.status).toBe(403);
     expect(((await body(wrong)) as { error: { code: string } }).error.code).toBe('origin_not_allowed');
@@ -280,5 +281,16 @@ describe('operations endpoints', () => {
     const missing = await fetch(`${h.url}/api/nothing`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('not_found');
+  });
+});
+
+describe('browser tracker', () => {
+  it('serves the tracker at /sdk/v1.js, built from source when no prebuilt file exists', async () => {
+    const response = await fetch(`${h.url}/sdk/v1.js`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/javascript/);
+    const code = await response.text();
+    expect(code.length).toBeGreaterThan(1000);
+    expect(code).toContain('/api/events/track/batch');
   });
 });

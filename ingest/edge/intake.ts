@@ -175,15 +175,11 @@ export function createIntake(deps: IntakeDeps): (request: IntakeRequest) => Prom
     }
   }
 
-  return async function intake(request: IntakeRequest): Promise<Reply> {
-    const decoded = await decode(request);
-    if (!Buffer.isBuffer(decoded)) return decoded;
-    const parsed = parseJsonBody(decoded, { maxDepth: MAX_JSON_DEPTH });
-    // The key is checked before a parse error is reported, so unauthenticated callers learn
-    // nothing about parsing; a key in the body is only readable once parsing succeeded.
-    const raw = presentedKey(request, parsed.ok ? parsed.value : undefined);
-    const key = await authenticate(request, raw);
-    if (!isRecord(key)) return key;
+  async function accept(
+    request: IntakeRequest,
+    parsed: ReturnType<typeof parseJsonBody>,
+    key: KeyRecord,
+  ): Promise<Reply> {
     const ipLimited = await limit(hashIp(request.ip), deps.ipLimiter, 1, 'ip');
     if (ipLimited) return ipLimited;
     if (!parsed.ok) {
@@ -226,7 +222,6 @@ export function createIntake(deps: IntakeDeps): (request: IntakeRequest) => Prom
     metrics.accepted.inc({ endpoint: request.endpoint }, result.accepted);
     for (const rejection of result.rejected)
       metrics.rejected.inc({ endpoint: request.endpoint, reason: rejection.code });
-    const cors = corsHeaders(key, request.origin);
     if (result.accepted === 0 && result.rejected.length > 0) {
       const first = result.rejected[0];
       return {
@@ -240,16 +235,37 @@ export function createIntake(deps: IntakeDeps): (request: IntakeRequest) => Prom
               first && result.rejected.length === 1 ? first.message : 'No item in the request was valid',
           },
         }),
-        ...(cors ? { headers: cors } : {}),
       };
     }
-    return jsonReply(202, { accepted: result.accepted, rejected: result.rejected }, cors);
+    return jsonReply(202, { accepted: result.accepted, rejected: result.rejected });
+  }
+
+  return async function intake(request: IntakeRequest): Promise<Reply> {
+    const decoded = await decode(request);
+    if (!Buffer.isBuffer(decoded)) return decoded;
+    const parsed = parseJsonBody(decoded, { maxDepth: MAX_JSON_DEPTH });
+    // The key is checked before a parse error is reported, so unauthenticated callers learn
+    // nothing about parsing; a key in the body is only readable once parsing succeeded.
+    const raw = presentedKey(request, parsed.ok ? parsed.value : undefined);
+    const key = await authenticate(request, raw);
+    if (!isRecord(key)) return key;
+    return withCors(await accept(request, parsed, key), key, request.origin);
   };
 }
 
+/** Answers to a browser key from its allowed origin are readable by that page, Retry-After too. */
 function corsHeaders(key: KeyRecord, origin: string): Record<string, string> | undefined {
   if (key.kind !== 'browser' || origin === '') return undefined;
-  return { 'access-control-allow-origin': origin, vary: 'Origin' };
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-expose-headers': 'Retry-After',
+    vary: 'Origin',
+  };
+}
+
+function withCors(reply: Reply, key: KeyRecord, origin: string): Reply {
+  const cors = corsHeaders(key, origin);
+  return cors ? { ...reply, headers: { ...reply.headers, ...cors } } : reply;
 }
 
 function isRecord(value: KeyRecord | Reply): value is KeyRecord {

@@ -153,7 +153,7 @@ export async function startEdge(deps: EdgeDeps, listen: { host: string; port: nu
     metrics,
     now,
   });
-  let sdk: Buffer | undefined;
+  let sdk: Promise<string> | undefined;
   let inflight = 0;
   let summary = { requests: 0, errors: 0 };
   const summaryTimer = setInterval(() => {
@@ -285,20 +285,16 @@ export async function startEdge(deps: EdgeDeps, listen: { host: string; port: nu
     res.onAborted(() => {
       state.aborted = true;
     });
-    const serve = (file: Buffer) =>
-      send(res, state, {
-        status: 200,
-        body: file.toString('utf8'),
-        contentType: 'application/javascript; charset=utf-8',
-        headers: { 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' },
-      });
-    if (sdk) return serve(sdk);
-    readFile(SDK_FILE).then(
-      (file) => {
-        sdk = file;
-        serve(file);
-      },
-      () => send(res, state, errorReply(404, 'sdk_not_built', 'The browser SDK has not been built')),
+    sdk ??= loadTracker(logger);
+    sdk.then(
+      (code) =>
+        send(res, state, {
+          status: 200,
+          body: code,
+          contentType: 'application/javascript; charset=utf-8',
+          headers: { 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' },
+        }),
+      () => send(res, state, errorReply(503, 'sdk_unavailable', 'The browser SDK could not be built')),
     );
   });
   app.any('/*', (res, req) => {
@@ -341,6 +337,18 @@ export async function startEdge(deps: EdgeDeps, listen: { host: string; port: nu
       (app as uWS.TemplatedApp & { close(): void }).close();
     },
   };
+}
+
+/** The prebuilt tracker (npm run build:sdk), else built in memory once from its source. */
+async function loadTracker(logger: Logger): Promise<string> {
+  try {
+    return await readFile(SDK_FILE, 'utf8');
+  } catch {
+    const { buildTracker } = await import('../browser/build.ts');
+    const bundle = await buildTracker({ write: false });
+    logger.info({ bytes: bundle.bytes, gzipBytes: bundle.gzipBytes }, 'browser tracker built in memory');
+    return bundle.code;
+  }
 }
 
 function clientIp(res: uWS.HttpResponse, req: uWS.HttpRequest, trustProxy: boolean): string {

@@ -284,6 +284,11 @@ describe('request envelopes', () => {
       fail('batch_too_large', `A batch holds at most ${MAX_BATCH_ITEMS} items (got ${MAX_BATCH_ITEMS + 1})`),
     ],
     [
+      "the caller's own item limit",
+      () => readSegmentBatch({ batch: [{}, {}, {}] }, 2),
+      fail('batch_too_large', 'A batch holds at most 2 items (got 3)'),
+    ],
+    [
       'a batch with an unreadable sentAt',
       () => readTrackBatch({ events, sentAt: 'now' }),
       fail('invalid_body', 'sentAt must be an ISO 8601 date-time or epoch milliseconds'),

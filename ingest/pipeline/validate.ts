@@ -16,8 +16,9 @@ import { parseIsoTimestamp, readTimestamp } from './time.ts';
 import type { BatchEnvelope } from './types.ts';
 
 /**
- * Items per request. SDKs flush 20-100 events at a time; 1,000 leaves room for bulk senders
- * while bounding the per-item work and quarantine rows one request can cause.
+ * Items per request unless the caller passes its own limit (INGEST_MAX_BATCH_EVENTS). SDKs flush
+ * 20-100 events at a time; 1,000 leaves room for bulk senders while bounding the per-item work
+ * and quarantine rows one request can cause.
  */
 export const MAX_BATCH_ITEMS = 1000;
 
@@ -107,15 +108,15 @@ export function validateMetricSample(item: unknown): Result<MetricSample> {
 }
 
 /** `POST /api/events/track/batch`: `{ "events": [...], "sentAt"? }`. */
-export function readTrackBatch(body: unknown): Result<BatchItems> {
+export function readTrackBatch(body: unknown, maxItems = MAX_BATCH_ITEMS): Result<BatchItems> {
   if (!isRecord(body) || !Array.isArray(body.events)) {
     return reject('invalid_body', 'The body must be an object with an "events" array');
   }
-  return batch(body.events, body);
+  return batch(body.events, body, maxItems);
 }
 
 /** `POST /v1/batch`: `{ "batch": [...], "sentAt"?, "context"?, "writeKey"? }`. */
-export function readSegmentBatch(body: unknown): Result<BatchItems> {
+export function readSegmentBatch(body: unknown, maxItems = MAX_BATCH_ITEMS): Result<BatchItems> {
   if (!isRecord(body) || !Array.isArray(body.batch)) {
     return reject('invalid_body', 'The body must be an object with a "batch" array');
   }
@@ -123,7 +124,7 @@ export function readSegmentBatch(body: unknown): Result<BatchItems> {
     const { field, message } = describeError(firstError(checkSegmentContext), 'context');
     return reject('invalid_body', `${field} ${message}`);
   }
-  return batch(body.batch, body);
+  return batch(body.batch, body, maxItems);
 }
 
 /**
@@ -140,16 +141,16 @@ export function readSegmentMessage(body: unknown, type: SegmentType): Result<Bat
  * `POST /api/v1/metrics`: `{ "samples": [...], "sentAt"? }`, or one sample object on its own
  * (a sample never has a `samples` key, so the two cannot be confused).
  */
-export function readMetricSamples(body: unknown): Result<BatchItems> {
+export function readMetricSamples(body: unknown, maxItems = MAX_BATCH_ITEMS): Result<BatchItems> {
   if (!isRecord(body)) return reject('invalid_body', 'The body must be a JSON object');
   if (body.samples === undefined) return ok({ items: [body], envelope: {} });
   if (!Array.isArray(body.samples)) return reject('invalid_body', '"samples" must be an array');
-  return batch(body.samples, body);
+  return batch(body.samples, body, maxItems);
 }
 
-function batch(items: unknown[], body: Record<string, unknown>): Result<BatchItems> {
-  if (items.length > MAX_BATCH_ITEMS) {
-    return reject('batch_too_large', `A batch holds at most ${MAX_BATCH_ITEMS} items (got ${items.length})`);
+function batch(items: unknown[], body: Record<string, unknown>, maxItems: number): Result<BatchItems> {
+  if (items.length > maxItems) {
+    return reject('batch_too_large', `A batch holds at most ${maxItems} items (got ${items.length})`);
   }
   const { sentAt, context } = body;
   if (sentAt !== undefined && sentAt !== null && Number.isNaN(readTimestamp(sentAt))) {
