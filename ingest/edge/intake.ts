@@ -16,6 +16,11 @@ import {
   processMetricSamples,
   processSegmentBatch,
   processTrackBatch,
+  readSegmentBatch,
+  readSegmentMessage,
+  readTrackBatch,
+  serializeRows,
+  toQuarantineRow,
 } from '../pipeline/index.ts';
 import { type SpoolEntry, SpoolFullError, type SpoolWriter } from '../spool/index.ts';
 import { errorReply, jsonReply, type Reply } from './http.ts';
@@ -25,6 +30,8 @@ export type Endpoint = 'track' | 'batch' | 'segment' | 'metrics';
 
 export interface IntakeRequest {
   endpoint: Endpoint;
+  /** The route, recorded as the quarantine source. */
+  path: string;
   /** For Segment single-message routes: the message type the path implies. */
   segmentType?: 'track' | 'page' | 'screen' | 'identify' | 'group' | 'alias';
   body: Buffer;
@@ -146,37 +153,34 @@ export function createIntake(deps: IntakeDeps): (request: IntakeRequest) => Prom
       userAgent: request.userAgent,
       newEventId,
     };
+    const path = request.path;
+    const unreadable = (read: { code: string; message: string }) =>
+      errorReply(read.code === 'batch_too_large' ? 413 : 400, read.code, read.message);
     switch (request.endpoint) {
       case 'track':
-        return processTrackBatch([body], ctx, 'track');
+        return processTrackBatch([body], ctx, path);
       case 'batch': {
-        const events = body && typeof body === 'object' && 'events' in body ? body.events : undefined;
-        if (!Array.isArray(events)) return errorReply(400, 'invalid_batch', 'Body must be {"events": [...]}');
-        if (events.length > config.ingest.maxBatchEvents) {
-          return errorReply(
-            413,
-            'batch_too_large',
-            `A batch holds at most ${config.ingest.maxBatchEvents} events`,
-          );
-        }
-        return processTrackBatch(events, ctx, 'batch');
+        const read = readTrackBatch(body, config.ingest.maxBatchEvents);
+        return read.ok
+          ? processTrackBatch(read.value.items, ctx, path, read.value.envelope)
+          : unreadable(read);
       }
       case 'segment': {
-        if (request.segmentType) {
-          const message = body && typeof body === 'object' ? { ...body, type: request.segmentType } : body;
-          return processSegmentBatch([message], ctx, `segment_${request.segmentType}`);
-        }
-        const batch = body && typeof body === 'object' && 'batch' in body ? body.batch : undefined;
-        if (!Array.isArray(batch)) return errorReply(400, 'invalid_batch', 'Body must be {"batch": [...]}');
-        return processSegmentBatch(batch, ctx, 'segment_batch');
+        const read = request.segmentType
+          ? readSegmentMessage(body, request.segmentType)
+          : readSegmentBatch(body, config.ingest.maxBatchEvents);
+        return read.ok
+          ? processSegmentBatch(read.value.items, ctx, path, read.value.envelope)
+          : unreadable(read);
       }
       case 'metrics':
-        return processMetricSamples(body, configs, ctx);
+        return processMetricSamples(body, configs, ctx, path);
     }
   }
 
   async function accept(
     request: IntakeRequest,
+    body: Buffer,
     parsed: ReturnType<typeof parseJsonBody>,
     key: KeyRecord,
   ): Promise<Reply> {
@@ -184,6 +188,11 @@ export function createIntake(deps: IntakeDeps): (request: IntakeRequest) => Prom
     if (ipLimited) return ipLimited;
     if (!parsed.ok) {
       metrics.rejected.inc({ endpoint: request.endpoint, reason: parsed.code });
+      // An authenticated caller's unreadable body is kept too: nothing is dropped silently.
+      const row = toQuarantineRow(body, parsed, { appId: key.appId, receivedAt: deps.now() }, request.path);
+      await deps.spool
+        .append([{ table: 'events_quarantine', lines: serializeRows([row]), rows: 1, appIds: [key.appId] }])
+        .catch(() => {});
       return errorReply(400, parsed.code, parsed.message);
     }
     const configs = request.endpoint === 'metrics' ? await deps.metricConfigs(key.appId) : [];
@@ -249,7 +258,7 @@ export function createIntake(deps: IntakeDeps): (request: IntakeRequest) => Prom
     const raw = presentedKey(request, parsed.ok ? parsed.value : undefined);
     const key = await authenticate(request, raw);
     if (!isRecord(key)) return key;
-    return withCors(await accept(request, parsed, key), key, request.origin);
+    return withCors(await accept(request, decoded, parsed, key), key, request.origin);
   };
 }
 

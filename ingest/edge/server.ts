@@ -174,6 +174,7 @@ export async function startEdge(deps: EdgeDeps, listen: { host: string; port: nu
       // uWS request objects are valid only synchronously: read every header now.
       const request: Omit<IntakeRequest, 'body'> = {
         endpoint,
+        path: pattern,
         ...(segmentType ? { segmentType } : {}),
         contentEncoding: req.getHeader('content-encoding'),
         apiKey: req.getHeader('x-api-key'),
