@@ -113,7 +113,10 @@ describe('POST /api/events/track and /batch', () => {
 
   it('quarantines an authenticated body that is not JSON, with its reason and route', async () => {
     const fresh = await h.cp.register();
-    const response = await h.send('/api/events/track/batch', '{"events": [', { key: fresh.keys.server.key, raw: true });
+    const response = await h.send('/api/events/track/batch', '{"events": [', {
+      key: fresh.keys.server.key,
+      raw: true,
+    });
     expect(response.status).toBe(400);
     expect(((await body(response)) as { error: { code: string } }).error.code).toBe('invalid_json');
     expect(await count(fresh.app.id, 1, 'events_quarantine')).toBe(1);
@@ -121,7 +124,11 @@ describe('POST /api/events/track and /batch', () => {
       'SELECT reason, source, payload FROM events_quarantine WHERE app_id = {app:UUID}',
       { params: { app: fresh.app.id } },
     );
-    expect(row).toEqual({ reason: 'invalid_json', source: '/api/events/track/batch', payload: '{"events": [' });
+    expect(row).toEqual({
+      reason: 'invalid_json',
+      source: '/api/events/track/batch',
+      payload: '{"events": [',
+    });
   });
 
   it('refuses batches over the event limit with 413', async () => {
