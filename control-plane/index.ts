@@ -12,6 +12,7 @@ import { mountRoutes, type Route } from '../runtime/http/routes.ts';
 import { mountApiDocs } from './api-docs/index.ts';
 import { appRoutes } from './apps/index.ts';
 import { authRoutes, requireOwner } from './auth/index.ts';
+import { consoleRoutes, mountConsole } from './console/index.ts';
 import type { ControlPlaneDeps } from './deps.ts';
 import { keyRoutes } from './keys/index.ts';
 import { metricConfigRoutes } from './metric-configs/index.ts';
@@ -39,6 +40,7 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlane {
     ...keyRoutes(deps),
     ...metricConfigRoutes(deps),
     ...snippetRoutes(deps),
+    ...consoleRoutes(deps),
   ];
   const app = new Hono();
   app.use('*', securityHeaders(deps));
@@ -65,6 +67,8 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlane {
   const openApi = () => buildOpenApi({ title: 'clickstream control plane', version: '1.0.0' }, routes);
   app.get('/api-docs/openapi.json', (c) => c.json(openApi()));
   mountApiDocs(app, openApi);
+  // Last: the console answers page paths that no route above claimed.
+  mountConsole(app, deps);
   app.onError(errorHandler(deps.logger));
   app.notFound(notFoundHandler);
   return { app, routes, openApi };

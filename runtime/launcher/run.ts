@@ -13,11 +13,14 @@ function fail(message: string, exitCode: number): never {
 }
 
 async function main(): Promise<void> {
-  const requested = process.argv[2] ?? 'all';
-  if (!(SERVICES as readonly string[]).includes(requested)) {
-    fail(`unknown service "${requested}"; expected one of ${SERVICES.join(', ')}`, 2);
+  const requested = process.argv.slice(2);
+  if (requested.length === 0) requested.push('all');
+  for (const name of requested) {
+    if (!(SERVICES as readonly string[]).includes(name)) {
+      fail(`unknown service "${name}"; expected one or more of ${SERVICES.join(', ')}`, 2);
+    }
   }
-  const service = requested as ServiceName;
+  const services = requested as ServiceName[];
   let config: Parameters<typeof startService>[1];
   try {
     config = (await ensureSecrets(loadConfig(process.env))) as typeof config;
@@ -27,17 +30,17 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel });
   const started = performance.now();
-  const running = await startService(service, config, logger).catch((error: unknown) => {
+  const running = await startService(services, config, logger).catch((error: unknown) => {
     logger.fatal({ err: error }, 'start-up failed');
     logger.flush();
     fail(`start-up failed: ${error instanceof Error ? error.message : String(error)}`, 1);
   });
-  if (service === 'migrate') {
+  if (services.includes('migrate')) {
     logger.info('migrations complete');
     logger.flush();
     return;
   }
-  logger.info({ service, urls: running.urls, ms: Math.round(performance.now() - started) }, 'ready');
+  logger.info({ services, urls: running.urls, ms: Math.round(performance.now() - started) }, 'ready');
   for (const [name, url] of Object.entries(running.urls)) process.stdout.write(`${name}: ${url}\n`);
 
   let stopping = false;

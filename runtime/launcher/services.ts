@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { Registry } from 'prom-client';
 import { createControlPlane } from '../../control-plane/index.ts';
 import { type Edge, startEdge } from '../../ingest/index.ts';
+import { combinedOpenApi, createQueryApi, OPENAPI_PATH } from '../../query-api/index.ts';
 import type { Config } from '../config/index.ts';
 import { type DependencyCheck, healthRoutes } from '../health/index.ts';
 import { errorHandler, notFoundHandler } from '../http/index.ts';
@@ -20,18 +21,19 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-const runs = {
-  controlPlane: (name: ServiceName) => name === 'all' || name === 'control-plane',
-  queryApi: (name: ServiceName) => name === 'all' || name === 'query-api',
-  ingest: (name: ServiceName) => name === 'all' || name === 'ingest',
-};
+/** Which parts run in this process: `all`, or any combination such as `ingest query-api`. */
+function plan(names: readonly ServiceName[]) {
+  const has = (name: ServiceName) => names.includes('all') || names.includes(name);
+  return { controlPlane: has('control-plane'), queryApi: has('query-api'), ingest: has('ingest') };
+}
 
 export async function startService(
-  name: ServiceName,
+  names: readonly ServiceName[],
   config: ReadyConfig,
   logger: Logger,
 ): Promise<RunningService> {
-  if (name === 'migrate') {
+  const runs = plan(names);
+  if (names.includes('migrate')) {
     const stores = await openStores(config, logger, {
       clickhouse: true,
       postgres: true,
@@ -42,12 +44,12 @@ export async function startService(
     return { urls: {}, stop: async () => {} };
   }
   const stores = await openStores(config, logger, {
-    clickhouse: name !== 'control-plane',
+    clickhouse: runs.queryApi || runs.ingest,
     postgres: true,
     redis: true,
     // The all-in-one owns its embedded stores, so it migrates them; split services expect the
     // one-shot `migrate` service to have run.
-    migrate: name === 'all',
+    migrate: names.includes('all'),
   });
   const { clickhouse, postgres, redis } = stores;
   if (!postgres || !redis) throw new Error('postgres and redis are required');
@@ -57,7 +59,7 @@ export async function startService(
   let edge: Edge | undefined;
   let api: ServerType | undefined;
   try {
-    if (runs.ingest(name)) {
+    if (runs.ingest) {
       if (!clickhouse) throw new Error('clickhouse is required for ingest');
       edge = await startEdge(
         { config, clickhouse, postgres, redis, logger: logger.child({ service: 'ingest' }), registry, now },
@@ -65,22 +67,33 @@ export async function startService(
       );
       urls.ingest = `http://localhost:${edge.port}`;
     }
-    if (name !== 'ingest') {
+    if (runs.controlPlane || runs.queryApi) {
       const app = new Hono();
       app.route('/', healthRoutes(readinessChecks(stores)));
       app.get('/metrics', async (c) =>
         c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }),
       );
-      if (runs.controlPlane(name)) {
-        const plane = createControlPlane({
-          config,
-          postgres,
-          redis,
-          logger: logger.child({ service: 'control-plane' }),
-          now,
-        });
-        app.route('/', plane.app);
+      const plane = runs.controlPlane
+        ? createControlPlane({ config, postgres, redis, logger: logger.child({ service: 'control-plane' }), now })
+        : undefined;
+      const queryApi =
+        runs.queryApi && clickhouse
+          ? createQueryApi({
+              clickhouse,
+              postgres,
+              redis,
+              config,
+              logger: logger.child({ service: 'query-api' }),
+              now,
+              metrics: registry,
+            })
+          : undefined;
+      if (plane && queryApi) {
+        // Served together, the two APIs publish one OpenAPI document.
+        app.get(OPENAPI_PATH, (c) => c.json(combinedOpenApi(plane.openApi(), queryApi.openApi())));
       }
+      if (queryApi) app.route('/', queryApi.app);
+      if (plane) app.route('/', plane.app);
       app.onError(errorHandler(logger));
       app.notFound(notFoundHandler);
       api = await listen(app, config.host, config.port);

@@ -1,0 +1,150 @@
+// The overview against stored events: headline numbers, session statistics (sessions that
+// started in the period, single-event bounces, first-to-last-event duration), top pages and
+// referrers by page views and breakdowns, each beside the previous period, all recomputed in
+// JavaScript. Run on rollups (UTC-day range) and on the raw table (unaligned range).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Registered } from '../../control-plane/testing/harness.ts';
+import {
+  bearer,
+  counts,
+  expectRows,
+  expectUnique,
+  generateEvents,
+  inRange,
+  insertEvents,
+  openFixture,
+  type QueryApiFixture,
+  qs,
+  type TestEvent,
+  topRows,
+} from '../testing/index.ts';
+import { OVERVIEW_TOP_LIMIT, type Overview } from './index.ts';
+
+const DATA_FROM = Date.UTC(2026, 2, 2);
+const DATA_TO = Date.UTC(2026, 2, 23);
+
+let fx: QueryApiFixture;
+let owner: Registered;
+let stored: TestEvent[];
+
+beforeAll(async () => {
+  fx = await openFixture('overview');
+  owner = await fx.owner();
+  const other = await fx.owner();
+  stored = generateEvents({ appId: owner.app.id, seed: 41, from: DATA_FROM, to: DATA_TO, visitors: 500 });
+  const noise = generateEvents({
+    appId: other.app.id,
+    seed: 42,
+    from: DATA_FROM,
+    to: DATA_TO,
+    visitors: 100,
+    marker: 'x-',
+  });
+  await insertEvents(fx.ch, [...stored, ...noise]);
+});
+afterAll(() => fx?.close());
+
+function sessionStats(from: number, to: number) {
+  const sessions = new Map<string, number[]>();
+  for (const event of stored) {
+    if (event.session_id === '') continue;
+    sessions.set(event.session_id, [...(sessions.get(event.session_id) ?? []), event.ts]);
+  }
+  const started = [...sessions.values()].filter(
+    (times) => Math.min(...times) >= from && Math.min(...times) < to,
+  );
+  const durations = started.map((times) => Math.max(...times) - Math.min(...times));
+  return {
+    sessions: started.length,
+    bounceRate:
+      started.length === 0 ? 0 : started.filter((times) => times.length === 1).length / started.length,
+    avgSessionDurationSeconds:
+      started.length === 0 ? 0 : durations.reduce((sum, ms) => sum + ms, 0) / started.length / 1000,
+  };
+}
+
+function expectOverview(answer: Overview, from: number, to: number): void {
+  const before = from - (to - from);
+  const current = inRange(stored, from, to);
+  const previous = inRange(stored, before, from);
+  const m = answer.metrics;
+  expect([m.events.current, m.events.previous]).toEqual([current.length, previous.length]);
+  const pageviews = (events: TestEvent[]) => events.filter((event) => event.event_type === 'pageview');
+  expect([m.pageviews.current, m.pageviews.previous]).toEqual([
+    pageviews(current).length,
+    pageviews(previous).length,
+  ]);
+  expectUnique(m.uniqueUsers.current, counts(current).uniqueUsers, 'users');
+  expectUnique(m.uniqueUsers.previous, counts(previous).uniqueUsers, 'previous users');
+  const now = sessionStats(from, to);
+  const then = sessionStats(before, from);
+  expect(m.sessions).toEqual({ current: now.sessions, previous: then.sessions });
+  expect(m.bounceRate.current).toBeCloseTo(now.bounceRate, 12);
+  expect(m.bounceRate.previous).toBeCloseTo(then.bounceRate, 12);
+  expect(m.avgSessionDurationSeconds.current).toBeCloseTo(now.avgSessionDurationSeconds, 9);
+  expect(m.avgSessionDurationSeconds.previous).toBeCloseTo(then.avgSessionDurationSeconds, 9);
+  const top = (events: TestEvent[], prior: TestEvent[], of: (event: TestEvent) => string) =>
+    topRows(events, of, OVERVIEW_TOP_LIMIT, prior);
+  expectRows(
+    answer.topPages,
+    top(pageviews(current), pageviews(previous), (e) => e.path),
+    'pages',
+  );
+  expectRows(
+    answer.topReferrers,
+    top(pageviews(current), pageviews(previous), (e) => e.referrer_domain),
+    'referrers',
+  );
+  expectRows(
+    answer.browsers,
+    top(current, previous, (e) => e.browser),
+    'browsers',
+  );
+  expectRows(
+    answer.os,
+    top(current, previous, (e) => e.os),
+    'os',
+  );
+  expectRows(
+    answer.devices,
+    top(current, previous, (e) => e.device_type),
+    'devices',
+  );
+  expectRows(
+    answer.countries,
+    top(current, previous, (e) => e.country),
+    'countries',
+  );
+}
+
+const overviewPath = (params: Record<string, string>) =>
+  `/api/analytics/apps/${owner.app.id}/overview?${qs(params)}`;
+
+describe('GET /api/analytics/apps/:appId/overview', () => {
+  it('answers a UTC-day range from the rollups, compared with the week before', async () => {
+    const answer = await fx.json<Overview>(
+      overviewPath({ startDate: '2026-03-12', endDate: '2026-03-18' }),
+      bearer(owner),
+    );
+    expect(answer.sources).toEqual({
+      totals: expect.stringMatching(/^events_hourly/),
+      pages: expect.stringMatching(/^events_daily_dims/),
+      breakdowns: expect.stringMatching(/^events_daily_dims/),
+      sessions: expect.stringMatching(/^sessions/),
+    });
+    expect(answer.previousRange.start).toBe('2026-03-05T00:00:00.000+00:00');
+    expect(answer.previousRange.end).toBe('2026-03-12T00:00:00.000+00:00');
+    expectOverview(answer, Date.UTC(2026, 2, 12), Date.UTC(2026, 2, 19));
+    expect(answer.metrics.sessions.current).toBeGreaterThan(100);
+  });
+
+  it('answers an unaligned range (raw edges, rollup middle) with the same definitions', async () => {
+    const answer = await fx.json<Overview>(
+      overviewPath({ startDate: '2026-03-10T07:45:00Z', endDate: '2026-03-15T19:10:00Z' }),
+      { apiKey: owner.keys.server.key },
+    );
+    expect(answer.sources.totals).toMatch(/^events:/);
+    expect(answer.sources.pages).toMatch(/^events_daily_dims\+events:/);
+    expectOverview(answer, Date.parse('2026-03-10T07:45:00Z'), Date.parse('2026-03-15T19:10:00Z'));
+  });
+});

@@ -1,0 +1,162 @@
+// Where each question is answered: a rollup when its grain and dimensions fit, else the raw
+// table. Rollups are cut in UTC (events_hourly by UTC hour, events_daily_dims by UTC day,
+// metric_minutely by UTC minute), so a rollup fits only when the range and every bucket edge fall
+// on its boundaries: an app zone with a :30 or :45 offset never fits the hourly rollup for
+// timelines, and only a zone at UTC+0 fits the daily rollup for day (or coarser) buckets.
+// Dimension questions (no time buckets) may also be split: whole UTC days from the daily rollup,
+// the partial days at the edges from the raw table, unique-visitor states merged.
+// Rules are pure and explain themselves, so responses and tests can show why a source was used.
+import type { TimeRange } from '../time-range/index.ts';
+import { type CalendarUnit, utcThroughout, wholeHourOffsetsThroughout } from '../time-range/index.ts';
+import { type Dimension, dimensionSpec } from './dimensions.ts';
+
+/** 'raw' forces the raw tables: the property test and benchmarks compare both paths with it. */
+export type SourcePreference = 'auto' | 'raw';
+
+export interface Plan<S extends string> {
+  source: S;
+  rollup: boolean;
+  /** Why this source, in words (returned to clients in `sources`). */
+  reason: string;
+}
+
+/** 'none' = one answer for the whole range; otherwise the bucket size of a timeline. */
+export type Grain = 'none' | CalendarUnit;
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+const aligned = (range: TimeRange, size: number) => range.from % size === 0 && range.to % size === 0;
+
+function raw<S extends string>(source: S, reason: string): Plan<S> {
+  return { source, rollup: false, reason };
+}
+
+function rollup<S extends string>(source: S, reason: string): Plan<S> {
+  return { source, rollup: true, reason };
+}
+
+/** Event counts and unique visitors/sessions, optionally per event type and per time bucket. */
+export function planEventCounts(
+  range: TimeRange,
+  grain: Grain,
+  prefer: SourcePreference = 'auto',
+): Plan<'events_hourly' | 'events'> {
+  if (prefer === 'raw') return raw('events', 'raw table requested');
+  if (grain === 'minute') return raw('events', 'minute buckets are finer than the hourly rollup');
+  if (!aligned(range, HOUR_MS)) return raw('events', 'range does not start and end on UTC hours');
+  if (grain !== 'none' && !wholeHourOffsetsThroughout(range.from, range.to, range.timeZone)) {
+    return raw(
+      'events',
+      `${range.timeZone} is not a whole number of hours from UTC, so its buckets cut UTC hours`,
+    );
+  }
+  return rollup('events_hourly', 'range and buckets fall on UTC hours');
+}
+
+/** How a dimension question is split between the daily rollup and the raw table. */
+export interface DaySplit {
+  /** Whole UTC days [from, to) come from the rollup, except the cut ones. */
+  from: number;
+  to: number;
+  /** UTC midnights of days inside [from, to) that a boundary cuts: those days are read raw. */
+  cut: number[];
+}
+
+export interface DimensionPlan extends Plan<'events_daily_dims' | 'events_daily_dims+events' | 'events'> {
+  /** Present whenever the rollup answers some of the range. */
+  days?: DaySplit;
+}
+
+const floorTo = (ms: number, size: number) => Math.floor(ms / size) * size;
+const ceilTo = (ms: number, size: number) => Math.ceil(ms / size) * size;
+
+/**
+ * Counts per value of one or more dimensions over the whole range (no time buckets). The daily
+ * rollup has no time of day, so it answers the whole UTC days inside the range; the partial days
+ * at the edges (a range in local days of a non-UTC zone always has two), and any day cut by an
+ * inner boundary (`splits`, e.g. where the previous period ends), are read from the raw table,
+ * and the two parts' unique-visitor states are merged. Both parts count with the same function,
+ * so the answer is the raw answer.
+ */
+export function planDimensions(
+  range: TimeRange,
+  dimensions: readonly Dimension[],
+  prefer: SourcePreference = 'auto',
+  splits: readonly number[] = [],
+): DimensionPlan {
+  if (prefer === 'raw') return raw('events', 'raw table requested');
+  const missing = dimensions.filter((dimension) => dimensionSpec(dimension).rollup === undefined);
+  if (missing.length > 0) {
+    return raw('events', `the daily rollup does not carry ${missing.map((d) => d.name).join(', ')}`);
+  }
+  const from = ceilTo(range.from, DAY_MS);
+  const to = floorTo(range.to, DAY_MS);
+  if (from >= to) return raw('events', 'the range holds no whole UTC day');
+  const cut = [
+    ...new Set(
+      splits.filter((at) => at > from && at < to && at % DAY_MS !== 0).map((at) => floorTo(at, DAY_MS)),
+    ),
+  ].sort((a, b) => a - b);
+  const days = { from, to, cut };
+  if (from === range.from && to === range.to && cut.length === 0) {
+    return {
+      ...rollup('events_daily_dims', 'dimensions are in the daily rollup and the range falls on UTC days'),
+      days,
+    };
+  }
+  return {
+    ...rollup(
+      'events_daily_dims+events',
+      'whole UTC days from the daily rollup, the partial days from the raw table',
+    ),
+    days,
+  };
+}
+
+/**
+ * Counts per dimension value and time bucket (not used by today's endpoints, kept with the other
+ * rules so the day-grain restriction is written down once): buckets of a day or more fit the
+ * daily rollup only in a zone at UTC+0.
+ */
+export function planDimensionTimeline(
+  range: TimeRange,
+  dimensions: readonly Dimension[],
+  grain: Grain,
+  prefer: SourcePreference = 'auto',
+): Plan<'events_daily_dims' | 'events'> {
+  if (prefer === 'raw') return raw('events', 'raw table requested');
+  const whole = planDimensions(range, dimensions, prefer);
+  if (whole.source === 'events') return raw('events', whole.reason);
+  if (whole.source !== 'events_daily_dims')
+    return raw('events', 'range does not start and end on UTC midnights');
+  if (grain === 'none') return rollup('events_daily_dims', whole.reason);
+  if (grain === 'minute' || grain === 'hour')
+    return raw('events', `${grain} buckets are finer than the daily rollup`);
+  if (!utcThroughout(range.from, range.to, range.timeZone)) {
+    return raw('events', `${range.timeZone} days do not start at UTC midnight, where the daily rollup cuts`);
+  }
+  return rollup('events_daily_dims', whole.reason);
+}
+
+/**
+ * Session statistics (bounce rate, duration) for sessions that started in the range. The
+ * sessions rollup keeps exact start times, so it fits any range.
+ */
+export function planSessions(prefer: SourcePreference = 'auto'): Plan<'sessions' | 'events'> {
+  if (prefer === 'raw') return raw('events', 'raw table requested');
+  return rollup('sessions', 'the sessions rollup keeps exact start and end times');
+}
+
+/** A metric series: the minutely rollup when every step edge falls on a UTC minute. */
+export function planMetricSeries(
+  range: TimeRange,
+  stepMs: number,
+  prefer: SourcePreference = 'auto',
+): Plan<'metric_minutely' | 'metric_samples'> {
+  if (prefer === 'raw') return raw('metric_samples', 'raw table requested');
+  if (stepMs % MINUTE_MS !== 0) return raw('metric_samples', 'step is not a whole number of minutes');
+  if (!aligned(range, MINUTE_MS)) return raw('metric_samples', 'range does not start and end on UTC minutes');
+  return rollup('metric_minutely', 'range and step fall on UTC minutes');
+}
