@@ -74,7 +74,13 @@ export async function startService(
         c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }),
       );
       const plane = runs.controlPlane
-        ? createControlPlane({ config, postgres, redis, logger: logger.child({ service: 'control-plane' }), now })
+        ? createControlPlane({
+            config,
+            postgres,
+            redis,
+            logger: logger.child({ service: 'control-plane' }),
+            now,
+          })
         : undefined;
       const queryApi =
         runs.queryApi && clickhouse

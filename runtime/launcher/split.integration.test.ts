@@ -23,7 +23,10 @@ afterAll(async () => {
 });
 
 function run(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/launcher/main.ts', ...args], { cwd: ROOT, env });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/launcher/main.ts', ...args], {
+    cwd: ROOT,
+    env,
+  });
   children.push(child);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -39,100 +42,123 @@ async function ready(url: string, process: { child: ChildProcess; output: () => 
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (process.child.exitCode !== null) throw new Error(`exited:\n${process.output()}`);
-    if (await fetch(`${url}/ready`).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(`${url}/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`not ready:\n${process.output()}`);
 }
 
-describe.skipIf(!databaseUrl || !redisUrl)('services in separate processes on real Postgres and Redis', () => {
-  it('shares keys, revocations and data between the control plane and the edge + query API', async () => {
-    const schema = uniqueId('split');
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    cleanups.push(async () => {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      await client.query(`DROP SCHEMA ${schema} CASCADE`);
-      await client.end();
-    });
-    const url = new URL(databaseUrl as string);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    const [cpPort, apiPort, ingestPort] = [await freePort(), await freePort(), await freePort()];
-    const { CLICKHOUSE_URL, ...inherited } = process.env;
-    const env = {
-      ...inherited,
-      DATA_DIR: await tempDir('split'),
-      DATABASE_URL: url.toString(),
-      REDIS_URL: redisUrl,
-      API_KEY_SECRET: 'split-test-api-key-secret-0123456789abcdef',
-      JWT_SECRET: 'split-test-jwt-secret-0123456789abcdefghij',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      SPOOL_FLUSH_INTERVAL_MS: '100',
-    };
+describe.skipIf(!databaseUrl || !redisUrl)(
+  'services in separate processes on real Postgres and Redis',
+  () => {
+    it('shares keys, revocations and data between the control plane and the edge + query API', async () => {
+      const schema = uniqueId('split');
+      const admin = new pg.Client({ connectionString: databaseUrl });
+      await admin.connect();
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      await admin.end();
+      cleanups.push(async () => {
+        const client = new pg.Client({ connectionString: databaseUrl });
+        await client.connect();
+        await client.query(`DROP SCHEMA ${schema} CASCADE`);
+        await client.end();
+      });
+      const url = new URL(databaseUrl as string);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      const [cpPort, apiPort, ingestPort] = [await freePort(), await freePort(), await freePort()];
+      const { CLICKHOUSE_URL, ...inherited } = process.env;
+      const env = {
+        ...inherited,
+        DATA_DIR: await tempDir('split'),
+        DATABASE_URL: url.toString(),
+        REDIS_URL: redisUrl,
+        API_KEY_SECRET: 'split-test-api-key-secret-0123456789abcdef',
+        JWT_SECRET: 'split-test-jwt-secret-0123456789abcdefghij',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        SPOOL_FLUSH_INTERVAL_MS: '100',
+      };
 
-    const migrate = run(['migrate'], env);
-    const [migrated] = (await once(migrate.child, 'exit')) as [number | null];
-    expect(migrated, migrate.output()).toBe(0);
+      const migrate = run(['migrate'], env);
+      const [migrated] = (await once(migrate.child, 'exit')) as [number | null];
+      expect(migrated, migrate.output()).toBe(0);
 
-    const controlPlane = run(['control-plane'], { ...env, PORT: String(cpPort) });
-    const edgeAndQuery = run(['ingest', 'query-api'], { ...env, PORT: String(apiPort), INGEST_PORT: String(ingestPort) });
-    const cp = `http://127.0.0.1:${cpPort}`;
-    const api = `http://127.0.0.1:${apiPort}`;
-    const edge = `http://127.0.0.1:${ingestPort}`;
-    await Promise.all([ready(cp, controlPlane), ready(api, edgeAndQuery), ready(edge, edgeAndQuery)]);
+      const controlPlane = run(['control-plane'], { ...env, PORT: String(cpPort) });
+      const edgeAndQuery = run(['ingest', 'query-api'], {
+        ...env,
+        PORT: String(apiPort),
+        INGEST_PORT: String(ingestPort),
+      });
+      const cp = `http://127.0.0.1:${cpPort}`;
+      const api = `http://127.0.0.1:${apiPort}`;
+      const edge = `http://127.0.0.1:${ingestPort}`;
+      await Promise.all([ready(cp, controlPlane), ready(api, edgeAndQuery), ready(edge, edgeAndQuery)]);
 
-    const registered = await fetch(`${cp}/api/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: `${uniqueId('split')}@example.com`, password: 'split processes 12345' }),
-    });
-    expect(registered.status).toBe(201);
-    const owner = (await registered.json()) as {
-      accessToken: string;
-      app: { id: string };
-      keys: { server: { id: string; key: string } };
-    };
-    const key = owner.keys.server.key;
-    const track = () =>
-      fetch(`${edge}/api/events/track`, {
+      const registered = await fetch(`${cp}/api/auth/register`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': key },
-        body: JSON.stringify({ eventType: 'pageview', userId: 'split-user', url: 'https://split.example.com/' }),
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          email: `${uniqueId('split')}@example.com`,
+          password: 'split processes 12345',
+        }),
       });
-    expect((await track()).status).toBe(202);
+      expect(registered.status).toBe(201);
+      const owner = (await registered.json()) as {
+        accessToken: string;
+        app: { id: string };
+        keys: { server: { id: string; key: string } };
+      };
+      const key = owner.keys.server.key;
+      const track = () =>
+        fetch(`${edge}/api/events/track`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': key },
+          body: JSON.stringify({
+            eventType: 'pageview',
+            userId: 'split-user',
+            url: 'https://split.example.com/',
+          }),
+        });
+      expect((await track()).status).toBe(202);
 
-    // The query API answers from the edge's flushed data (the flush also invalidates its cache).
-    let events = 0;
-    const deadline = Date.now() + 15_000;
-    while (events !== 1 && Date.now() < deadline) {
-      const summary = await fetch(`${api}/api/analytics/events/summary?appId=${owner.app.id}&startDate=1d`, {
-        headers: { 'x-api-key': key },
+      // The query API answers from the edge's flushed data (the flush also invalidates its cache).
+      let events = 0;
+      const deadline = Date.now() + 15_000;
+      while (events !== 1 && Date.now() < deadline) {
+        const summary = await fetch(
+          `${api}/api/analytics/events/summary?appId=${owner.app.id}&startDate=1d`,
+          {
+            headers: { 'x-api-key': key },
+          },
+        );
+        expect(summary.status).toBe(200);
+        events = ((await summary.json()) as { totals: { events: number } }).totals.events;
+        if (events !== 1) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(events).toBe(1);
+
+      const revoked = await fetch(`${cp}/api/keys/${owner.keys.server.id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${owner.accessToken}` },
       });
-      expect(summary.status).toBe(200);
-      events = ((await summary.json()) as { totals: { events: number } }).totals.events;
-      if (events !== 1) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    expect(events).toBe(1);
+      expect(revoked.status).toBe(200);
+      const started = Date.now();
+      let status = 202;
+      while (status !== 401 && Date.now() - started < 1_000) status = (await track()).status;
+      expect(status).toBe(401);
+      expect(Date.now() - started).toBeLessThan(1_000);
 
-    const revoked = await fetch(`${cp}/api/keys/${owner.keys.server.id}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${owner.accessToken}` },
-    });
-    expect(revoked.status).toBe(200);
-    const started = Date.now();
-    let status = 202;
-    while (status !== 401 && Date.now() - started < 1_000) status = (await track()).status;
-    expect(status).toBe(401);
-    expect(Date.now() - started).toBeLessThan(1_000);
-
-    for (const process of [controlPlane, edgeAndQuery]) {
-      process.child.kill('SIGTERM');
-      const [code] = (await once(process.child, 'exit')) as [number | null];
-      expect(code, process.output()).toBe(0);
-    }
-  }, 120_000);
-});
+      for (const process of [controlPlane, edgeAndQuery]) {
+        process.child.kill('SIGTERM');
+        const [code] = (await once(process.child, 'exit')) as [number | null];
+        expect(code, process.output()).toBe(0);
+      }
+    }, 120_000);
+  },
+);
