@@ -13,9 +13,9 @@
 //   - Tables use plain MergeTree-family engines; views are `CREATE MATERIALIZED VIEW ... TO`.
 //     The cluster renderer derives Replicated engines, _local tables and Distributed tables.
 
+export { MigrationError, type MigrationErrorCode } from '../../runtime/migrations/index.ts';
 export { DEDUPLICATED_INSERT_SETTINGS } from './insert-settings.ts';
 export { loadMigrations, MIGRATIONS_DIR, type Migration } from './load-migrations.ts';
-export { MigrationError, type MigrationErrorCode } from './migration-error.ts';
 export {
   MIGRATIONS_TABLE,
   type RunMigrationsOptions,

@@ -1,10 +1,8 @@
 // Reads the numbered .sql files into migrations, each with the checksum the runner compares
 // against what it recorded when the migration was applied.
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MigrationError } from './migration-error.ts';
+import { MigrationError, readMigrationFiles } from '../../runtime/migrations/index.ts';
 import { StatementSplitError, splitStatements } from './split-statements.ts';
 
 export interface Migration {
@@ -20,29 +18,10 @@ export interface Migration {
 /** The migrations shipped with the product. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./sql/', import.meta.url));
 
-const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
-
 /** Every migration in `dir`, ordered by version. Throws on a misnamed or malformed file. */
 export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migration[]> {
-  const files = (await readdir(dir)).filter((file) => file.endsWith('.sql')).sort();
   const migrations: Migration[] = [];
-  for (const file of files) {
-    const match = FILE_NAME.exec(file);
-    if (!match) {
-      throw new MigrationError(
-        'migration_invalid_file',
-        `${file}: migration files are named NNNN_snake_case.sql (e.g. 0008_add_column.sql)`,
-      );
-    }
-    const version = Number(match[1]);
-    const previous = migrations.at(-1);
-    if (previous?.version === version) {
-      throw new MigrationError(
-        'migration_invalid_file',
-        `${file}: version ${match[1]} is already used by ${previous.name}.sql`,
-      );
-    }
-    const text = await readFile(path.join(dir, file), 'utf8');
+  for (const { version, name, file, text } of await readMigrationFiles(dir)) {
     let statements: string[];
     try {
       statements = splitStatements(text, file);
@@ -55,12 +34,7 @@ export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
     if (statements.length === 0) {
       throw new MigrationError('migration_invalid_file', `${file}: contains no statement`);
     }
-    migrations.push({
-      version,
-      name: file.slice(0, -'.sql'.length),
-      checksum: checksumOf(statements),
-      statements,
-    });
+    migrations.push({ version, name, checksum: checksumOf(statements), statements });
   }
   return migrations;
 }

@@ -2,11 +2,11 @@
 // of its statements succeeded. Verifies every applied migration's checksum first, so an edited
 // migration stops the run before anything changes.
 import type { Logger } from '../../runtime/logger/index.ts';
+import { MigrationError } from '../../runtime/migrations/index.ts';
 import { onCluster, renderForCluster } from '../cluster/index.ts';
 import type { ClickHouse } from '../types.ts';
 import { DEDUPLICATED_INSERT_SETTINGS } from './insert-settings.ts';
 import { loadMigrations, MIGRATIONS_DIR, type Migration } from './load-migrations.ts';
-import { MigrationError } from './migration-error.ts';
 
 export interface RunMigrationsOptions {
   logger: Logger;

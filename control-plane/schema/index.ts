@@ -2,6 +2,7 @@
 // Table and constraint names here are the contract the rest of the control plane codes against;
 // this folder must never hold queries for features, and released migrations are never edited.
 
+export { MigrationError, type MigrationErrorCode } from '../../runtime/migrations/index.ts';
 export { loadMigrations, MIGRATIONS_DIR, type Migration } from './load-migrations.ts';
 export {
   MIGRATION_LOCK_KEY,
@@ -10,7 +11,6 @@ export {
   type MigratePostgresResult,
   migratePostgres,
 } from './migrate-postgres.ts';
-export { MigrationError, type MigrationErrorCode } from './migration-error.ts';
 
 /** Unique constraints (PostgresError.constraint on SQLSTATE 23505) that callers turn into 409s. */
 export const UniqueConstraint = {

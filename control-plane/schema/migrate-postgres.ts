@@ -2,9 +2,9 @@
 // with its schema_migrations record, so a migration is either fully applied and recorded or not
 // at all. Applied checksums are verified first: an edited migration stops the run before any change.
 import type { Logger } from '../../runtime/logger/index.ts';
+import { MigrationError } from '../../runtime/migrations/index.ts';
 import type { Postgres, Queryable } from '../../runtime/postgres/index.ts';
 import { loadMigrations, MIGRATIONS_DIR, type Migration } from './load-migrations.ts';
-import { MigrationError } from './migration-error.ts';
 
 export interface MigratePostgresOptions {
   logger: Logger;
