@@ -1,5 +1,7 @@
 // The ceiling for the ingest bench: a bare uWebSockets.js server that only reads the body,
 // parses the JSON and answers 202. Whatever the real edge does beyond this is our overhead.
+// Several of these may listen on one port (uWS sets SO_REUSEPORT), which shows whether a
+// second core helps at all while the load generator shares the machine.
 import uWS from 'uWebSockets.js';
 
 const port = Number(process.argv[2] ?? '0');

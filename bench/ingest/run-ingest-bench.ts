@@ -201,7 +201,7 @@ export async function runIngestBench(options: BenchOptions, log: (line: string) 
       const ceilingRuns: RunResult[] = [];
       for (let run = 0; run < options.runs; run++) {
         if (scenario.ceiling) {
-          ceilingRuns.push(strip(await drive(bare.url, scenario, bare.pid, options)));
+          ceilingRuns.push(strip(await drive(bare.url, scenario, bare.pids[0], options)));
         }
         const measured = await drive(stack.ingestUrl, scenario, stack.pid, options);
         acknowledged += measured.acknowledgedEvents;

@@ -89,24 +89,34 @@ export async function startStack(
   };
 }
 
-export async function startBare(): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
+/** The bare ceiling server; with processes > 1, that many share one port. */
+export async function startBare(
+  processes = 1,
+): Promise<{ url: string; pids: (number | undefined)[]; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/ingest/bare-uws.ts', String(port)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('listening')) resolve();
-    });
-    child.once('exit', () => reject(new Error('bare uWS server exited')));
-  });
+  const children = Array.from({ length: processes }, () =>
+    spawn(process.execPath, ['--import', 'tsx', 'bench/ingest/bare-uws.ts', String(port)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve, reject) => {
+          child.stdout?.on('data', (chunk: Buffer) => {
+            if (chunk.toString().includes('listening')) resolve();
+          });
+          child.once('exit', () => reject(new Error('bare uWS server exited')));
+        }),
+    ),
+  );
   return {
     url: `http://127.0.0.1:${port}`,
-    pid: child.pid,
+    pids: children.map((child) => child.pid),
     stop: async () => {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+      for (const child of children) child.kill('SIGTERM');
+      await Promise.all(children.map((child) => once(child, 'exit')));
     },
   };
 }
