@@ -231,6 +231,8 @@ describe('keys', () => {
     const wrong = await from('https://evil.example.com');
     expect(wrong.status).toBe(403);
     expect(((await body(wrong)) as { error: { code: string } }).error.code).toBe('origin_not_allowed');
+    // The refusing page can read the 403, so its tracker stops instead of retrying.
+    expect(wrong.headers.get('access-control-allow-origin')).toBe('https://evil.example.com');
     expect((await from()).status).toBe(403);
     const preflight = await fetch(`${h.url}/api/events/track`, {
       method: 'OPTIONS',

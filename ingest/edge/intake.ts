@@ -257,7 +257,9 @@ export function createIntake(deps: IntakeDeps): (request: IntakeRequest) => Prom
     // nothing about parsing; a key in the body is only readable once parsing succeeded.
     const raw = presentedKey(request, parsed.ok ? parsed.value : undefined);
     const key = await authenticate(request, raw);
-    if (!isRecord(key)) return key;
+    // A refusal is readable by the page that caused it, so the tracker sees 401/403 and stops
+    // instead of retrying what looks like a network error; it reveals nothing about the key.
+    if (!isRecord(key)) return refusalWithCors(key, request.origin);
     return withCors(await accept(request, decoded, parsed, key), key, request.origin);
   };
 }
@@ -275,6 +277,11 @@ function corsHeaders(key: KeyRecord, origin: string): Record<string, string> | u
 function withCors(reply: Reply, key: KeyRecord, origin: string): Reply {
   const cors = corsHeaders(key, origin);
   return cors ? { ...reply, headers: { ...reply.headers, ...cors } } : reply;
+}
+
+function refusalWithCors(reply: Reply, origin: string): Reply {
+  if (origin === '') return reply;
+  return { ...reply, headers: { ...reply.headers, 'access-control-allow-origin': origin, vary: 'Origin' } };
 }
 
 function isRecord(value: KeyRecord | Reply): value is KeyRecord {

@@ -88,3 +88,25 @@ export async function spoolDirectoryId(dir: string, create: boolean): Promise<st
   });
   return (await readFile(file, 'utf8')).trim();
 }
+
+const NEXT_SEQ_FILE = 'next-seq';
+
+/**
+ * The next segment number, kept on disk. Numbers must never repeat for a directory: a drained
+ * spool has no segment left to count from, and a number used again would repeat an earlier
+ * segment's deduplication token, so ClickHouse would drop the new data as a duplicate.
+ */
+export async function readNextSeq(dir: string): Promise<number> {
+  try {
+    const value = Number((await readFile(path.join(dir, NEXT_SEQ_FILE), 'utf8')).trim());
+    return Number.isSafeInteger(value) && value > 0 ? value : 1;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 1;
+    throw error;
+  }
+}
+
+/** Record that numbers below `next` are taken; durable before any segment with them exists. */
+export async function writeNextSeq(dir: string, next: number): Promise<void> {
+  await writeFile(path.join(dir, NEXT_SEQ_FILE), String(next), { flush: true });
+}

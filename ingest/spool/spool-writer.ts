@@ -17,11 +17,13 @@ import {
 import path from 'node:path';
 import {
   listSegments,
+  readNextSeq,
   type SegmentMeta,
   type SpoolTable,
   scanSegment,
   segmentName,
   spoolDirectoryId,
+  writeNextSeq,
 } from './segment-files.ts';
 
 export class SpoolFullError extends Error {
@@ -245,6 +247,7 @@ export class SpoolWriter {
     const existing = this.open.get(table);
     if (existing) return existing;
     const seq = this.nextSeq++;
+    await writeNextSeq(this.options.dir, this.nextSeq);
     const file = await open(path.join(this.options.dir, segmentName(table, seq, 'open')), 'a');
     const segment: OpenSegment = {
       seq,
@@ -280,6 +283,7 @@ export class SpoolWriter {
 
   /** Seal what a crashed process left open (dropping any torn last line) and count usage. */
   private async recover(): Promise<void> {
+    this.nextSeq = await readNextSeq(this.options.dir);
     const segments = await listSegments(this.options.dir);
     for (const segment of segments) {
       this.nextSeq = Math.max(this.nextSeq, segment.seq + 1);

@@ -77,7 +77,10 @@ describe('spool', () => {
     expect(await count(app)).toEqual({ rows: 1000, names: 1000 });
     expect(flushed).toEqual([[app]]);
     expect(writer.usedBytes()).toBe(0);
-    expect((await readdir(dir)).filter((f) => !f.endsWith('.open'))).toEqual(['writer-id']);
+    expect((await readdir(dir)).filter((f) => !f.endsWith('.open')).sort()).toEqual([
+      'next-seq',
+      'writer-id',
+    ]);
     await writer.close();
   });
 
@@ -97,6 +100,22 @@ describe('spool', () => {
     expect(await flusher.drain(Date.now() + 10_000)).toBe(true);
     expect(await count(app)).toEqual({ rows: 35, names: 35 });
     await writer.close();
+  });
+
+  it('never reuses a segment number after a clean restart that drained everything', async () => {
+    const dir = await tempDir('spool-restart');
+    const app = appId();
+    for (let restart = 0; restart < 3; restart++) {
+      const writer = await openWriter(dir);
+      await writer.append([
+        { table: 'events', lines: lines(app, restart * 10, 10), rows: 10, appIds: [app] },
+      ]);
+      await writer.sealAll();
+      expect(await flusherFor(writer).drain(Date.now() + 10_000)).toBe(true);
+      await writer.close();
+    }
+    // Each run's segment got a new number, so a new token: none was dropped as a duplicate.
+    expect(await count(app)).toEqual({ rows: 30, names: 30 });
   });
 
   it('replaying a segment after a crash between insert and delete stores it once', async () => {
