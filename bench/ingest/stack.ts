@@ -62,6 +62,7 @@ export async function startStack(
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
+  let stopping: Promise<number | null> | undefined;
   const apiUrl = `http://127.0.0.1:${port}`;
   const ingestUrl = `http://127.0.0.1:${ingestPort}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -80,11 +81,14 @@ export async function startStack(
     ingestUrl,
     dataDir,
     pid: child.pid,
-    stop: async () => {
-      if (child.exitCode !== null) return child.exitCode;
-      child.kill('SIGTERM');
-      const [code] = (await once(child, 'exit')) as [number | null];
-      return code;
+    stop: () => {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+        child.kill('SIGTERM');
+        const [code] = (await once(child, 'exit')) as [number | null];
+        return code;
+      })();
+      return stopping;
     },
   };
 }

@@ -77,7 +77,7 @@ export class SpoolFlusher {
   /** Flush every sealed segment now; resolves when none is left or `deadline` passes. */
   async drain(deadline: number): Promise<boolean> {
     while (this.options.now() < deadline) {
-      const pending = await this.flushAvailable();
+      const pending = await this.flushAvailable(deadline);
       if (pending === 0) return true;
       await sleep(Math.min(this.retryMs, Math.max(0, deadline - this.options.now())));
     }
@@ -116,8 +116,8 @@ export class SpoolFlusher {
   }
 
   /** Passes never overlap: the background loop and a drain would otherwise insert the same segment twice. */
-  private flushAvailable(): Promise<number> {
-    const run = this.passes.then(() => this.flushPass());
+  private flushAvailable(deadline = Number.POSITIVE_INFINITY): Promise<number> {
+    const run = this.passes.then(() => this.flushPass(deadline));
     this.passes = run.then(
       () => undefined,
       () => undefined,
@@ -125,13 +125,19 @@ export class SpoolFlusher {
     return run;
   }
 
-  /** One pass over all sealed segments. Returns how many are still pending (failed). */
-  private async flushPass(): Promise<number> {
+  /**
+   * One pass over all sealed segments, oldest first, starting no insert after `deadline` (a
+   * shutdown must not wait for a backlog: it stays on disk and replays). Returns how many remain.
+   */
+  private async flushPass(deadline: number): Promise<number> {
     let remaining = 0;
     for (const dir of this.options.dirs) {
       const segments = (await listSegments(dir)).filter((segment) => segment.state === 'sealed');
       for (const [index, segment] of segments.entries()) {
-        const ok = await this.flushSegment(dir, segment.table, segment.seq);
+        const ok =
+          this.options.now() < deadline && (this.running || deadline !== Number.POSITIVE_INFINITY)
+            ? await this.flushSegment(dir, segment.table, segment.seq)
+            : false;
         if (!ok) {
           remaining += segments.length - index;
           break;
