@@ -6,7 +6,7 @@
 // whole UTC days and from the raw table for the rest (see planDimensions); both produce the same
 // uniqCombined64 states, so merging them gives the raw answer.
 import type { ClickHouse } from '../../clickhouse/index.ts';
-import { dayParam, INSTANT, instantParam, num, RAW, ROLLUP, runQuery } from '../execution/index.ts';
+import { dayParam, INSTANT, instantParam, num, RAW, runQuery } from '../execution/index.ts';
 import {
   type Dimension,
   type DimensionPlan,
@@ -58,7 +58,7 @@ export interface BreakdownAnswer {
 
 interface Row {
   dimension: string;
-  value: string | null;
+  bucket: string | null;
   events: string;
   visitors: string;
   prev_events: string;
@@ -92,7 +92,28 @@ export async function queryBreakdown(
   };
   for (const dimension of dimensions) Object.assign(params, dimensionParams(dimension));
 
-  const branches: string[] = [];
+  let rawColumns = '';
+  let arrayJoin = '';
+  if (plan.source !== 'events_daily_dims') {
+    if (dimensions.length === 1 && dimensions[0]) {
+      params.key0 = keys[0];
+      rawColumns = `{key0:String} AS dimension, ${dimensionSpec(dimensions[0]).raw} AS value`;
+    } else {
+      // Keys are bound too; the expressions come from the allow-list in planner/dimensions.ts.
+      const pairs = dimensions.map((dimension, index) => {
+        params[`key${index}`] = keys[index];
+        return `({key${index}:String}, ${dimensionSpec(dimension).raw})`;
+      });
+      rawColumns = 'dim.1 AS dimension, dim.2 AS value';
+      arrayJoin = `ARRAY JOIN [${pairs.join(', ')}] AS dim`;
+    }
+  }
+  const rawWhere = (extra: string) =>
+    `FROM events ${arrayJoin}
+     WHERE app_id = {app:UUID} AND ts >= {scanFrom:${INSTANT}} AND ts < {to:${INSTANT}} ${extra} ${typeFilter}`;
+  const current = `ts >= {from:${INSTANT}}`;
+
+  let sql: string;
   if (days) {
     Object.assign(params, {
       keys,
@@ -102,70 +123,65 @@ export async function queryBreakdown(
       // Days before this one are the previous period. The day holding range.from is cut (read
       // raw) whenever range.from is not a UTC midnight, so the rollup never splits a day.
       currentDay: dayParam(Math.ceil(range.from / DAY_MS) * DAY_MS),
+      rawBefore: instantParam(days.from),
+      rawAfter: instantParam(days.to),
     });
-    const counts = withPrevious
-      ? `sumIf(event_count, day >= {currentDay:Date}) AS e,
-         uniqCombined64MergeStateIf(unique_visitors, day >= {currentDay:Date}) AS v,
-         sumIf(event_count, day < {currentDay:Date}) AS pe,
-         uniqCombined64MergeStateIf(unique_visitors, day < {currentDay:Date}) AS pv`
-      : `${ROLLUP.events} AS e, ${ROLLUP.visitorsState} AS v`;
-    branches.push(`
-        SELECT dimension, value, ${counts}
-        FROM events_daily_dims
-        WHERE app_id = {app:UUID} AND dimension IN {keys:Array(String)}
-          AND day >= {dayFrom:Date} AND day < {dayTo:Date} AND NOT has({cutDays:Array(Date)}, day) ${typeFilter}
-        GROUP BY dimension, value`);
-  }
-  if (plan.source !== 'events_daily_dims') {
-    let columns: string;
-    let arrayJoin = '';
-    if (dimensions.length === 1 && dimensions[0]) {
-      params.key0 = keys[0];
-      columns = `{key0:String} AS dimension, ${dimensionSpec(dimensions[0]).raw} AS value`;
-    } else {
-      // Keys are bound too; the expressions come from the allow-list in planner/dimensions.ts.
-      const pairs = dimensions.map((dimension, index) => {
-        params[`key${index}`] = keys[index];
-        return `({key${index}:String}, ${dimensionSpec(dimension).raw})`;
-      });
-      columns = 'dim.1 AS dimension, dim.2 AS value';
-      arrayJoin = `ARRAY JOIN [${pairs.join(', ')}] AS dim`;
+    // Rollup rows as they are, plus (for the edges) raw rows folded into the same state type.
+    // Ranking needs only event counts; the visitor states are merged once, straight into the
+    // final numbers: building merged states for every value first costs several times more.
+    const rows = [
+      `SELECT dimension, value, day >= {currentDay:Date} AS current, toUInt64(event_count) AS e, unique_visitors AS vs
+       FROM events_daily_dims
+       WHERE app_id = {app:UUID} AND dimension IN {keys:Array(String)}
+         AND day >= {dayFrom:Date} AND day < {dayTo:Date} AND NOT has({cutDays:Array(Date)}, day) ${typeFilter}`,
+    ];
+    if (plan.source !== 'events_daily_dims') {
+      // Only what the rollup part does not cover: the edges outside its days, and its cut days.
+      const outside = `AND (ts < {rawBefore:${INSTANT}} OR ts >= {rawAfter:${INSTANT}} OR has({cutDays:Array(Date)}, toDate(ts)))`;
+      rows.push(
+        `SELECT ${rawColumns}, ${current} AS current, count() AS e, ${RAW.visitorsState} AS vs
+         ${rawWhere(outside)}
+         GROUP BY dimension, value, current`,
+      );
     }
-    const counts = withPrevious
-      ? `countIf(ts >= {from:${INSTANT}}) AS e,
-         uniqCombined64StateIf(visitor_id, visitor_id != '' AND ts >= {from:${INSTANT}}) AS v,
-         countIf(ts < {from:${INSTANT}}) AS pe,
-         uniqCombined64StateIf(visitor_id, visitor_id != '' AND ts < {from:${INSTANT}}) AS pv`
-      : `${RAW.events} AS e, ${RAW.visitorsState} AS v`;
-    // Only what the rollup part does not cover: the edges outside its days, and its cut days.
-    const outsideRollup = days
-      ? `AND (ts < {rawBefore:${INSTANT}} OR ts >= {rawAfter:${INSTANT}} OR has({cutDays:Array(Date)}, toDate(ts)))`
-      : '';
-    if (days) Object.assign(params, { rawBefore: instantParam(days.from), rawAfter: instantParam(days.to) });
-    branches.push(`
-        SELECT ${columns}, ${counts}
-        FROM events ${arrayJoin}
-        WHERE app_id = {app:UUID} AND ts >= {scanFrom:${INSTANT}} AND ts < {to:${INSTANT}} ${outsideRollup} ${typeFilter}
-        GROUP BY dimension, value`);
-  }
-  const previousColumns = withPrevious
-    ? {
-        middle: ', sum(pe) AS prev_events, uniqCombined64MergeState(pv) AS prev_visitors',
-        outer: 'sum(prev_events) AS prev_events, uniqCombined64Merge(prev_visitors) AS prev_visitors',
-      }
-    : { middle: '', outer: "'0' AS prev_events, '0' AS prev_visitors" };
-
-  const sql = `
-SELECT dimension, if(rank <= {limit:UInt32}, value, NULL) AS value,
-       sum(events) AS events, uniqCombined64Merge(visitors) AS visitors, ${previousColumns.outer}, count() AS values
+    const source = `(${rows.join('\n       UNION ALL\n       ')})`;
+    sql = `
+WITH top AS (
+    SELECT dimension, value FROM (
+        SELECT dimension, value, sumIf(e, current) AS events,
+               row_number() OVER (PARTITION BY dimension ORDER BY events DESC, value) AS rank
+        FROM ${source}
+        GROUP BY dimension, value
+    )
+    WHERE events > 0 AND rank <= {limit:UInt32}
+)
+SELECT dimension, bucket,
+       sumIf(e, current) AS events, uniqCombined64MergeIf(vs, current) AS visitors,
+       sumIf(e, NOT current) AS prev_events, uniqCombined64MergeIf(vs, NOT current) AS prev_visitors,
+       uniqExact(value) AS values
+FROM (SELECT *, if((dimension, value) IN top, value, NULL) AS bucket FROM ${source})
+GROUP BY dimension, bucket
+ORDER BY dimension, bucket IS NULL, events DESC, bucket`;
+  } else {
+    // Raw only: one pass (a second would parse every row's JSON again for metadata keys). Per
+    // value an event count and a visitor state; ranks; then the tail folds into "other".
+    sql = `
+SELECT dimension, if(rank <= {limit:UInt32}, value, NULL) AS bucket,
+       sum(events) AS events, uniqCombined64Merge(visitors) AS visitors,
+       sum(prev_events) AS prev_events, uniqCombined64Merge(prev_visitors) AS prev_visitors, count() AS values
 FROM (
-    SELECT dimension, value, sum(e) AS events, uniqCombined64MergeState(v) AS visitors ${previousColumns.middle},
+    SELECT ${rawColumns},
+           countIf(${current}) AS events,
+           uniqCombined64StateIf(visitor_id, visitor_id != '' AND ${current}) AS visitors,
+           countIf(NOT ${current}) AS prev_events,
+           uniqCombined64StateIf(visitor_id, visitor_id != '' AND NOT ${current}) AS prev_visitors,
            if(events > 0, row_number() OVER (PARTITION BY dimension ORDER BY events DESC, value), ${UNRANKED}) AS rank
-    FROM (${branches.join('\n        UNION ALL')})
+    ${rawWhere('')}
     GROUP BY dimension, value
 )
-GROUP BY dimension, value
-ORDER BY dimension, value IS NULL, events DESC, value`;
+GROUP BY dimension, bucket
+ORDER BY dimension, bucket IS NULL, events DESC, bucket`;
+  }
   const result = await runQuery<Row>(ch, sql, params);
 
   // The rollup names some dimensions differently (device_type); answer under the request's labels.
@@ -173,8 +189,8 @@ ORDER BY dimension, value IS NULL, events DESC, value`;
   const rows = new Map<string, BreakdownRow[]>(labels.map((label) => [label, []]));
   for (const row of result) {
     const label = labelOf.get(row.dimension) ?? row.dimension;
-    const out: BreakdownRow = { value: row.value, events: num(row.events), uniqueUsers: num(row.visitors) };
-    if (row.value === null) out.other = { values: num(row.values) };
+    const out: BreakdownRow = { value: row.bucket, events: num(row.events), uniqueUsers: num(row.visitors) };
+    if (row.bucket === null) out.other = { values: num(row.values) };
     if (withPrevious) out.previous = { events: num(row.prev_events), uniqueUsers: num(row.prev_visitors) };
     rows.get(label)?.push(out);
   }

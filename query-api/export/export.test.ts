@@ -1,7 +1,7 @@
 // Exports against stored events: NDJSON and CSV parsed back row by row and compared with the
 // generated events (range, event-type filter, limit), and Parquet read back by ClickHouse itself.
 // The body arrives in several chunks, so it is streamed, not built in memory first.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Registered } from '../../control-plane/testing/harness.ts';
@@ -132,12 +132,15 @@ describe('GET /api/analytics/export', () => {
     });
     expect(response.headers.get('content-type')).toBe('application/vnd.apache.parquet');
     expect(bytes.subarray(0, 4).toString()).toBe('PAR1');
-    const file = path.join(await tempDir('qa-parquet'), 'events.parquet');
+    const dir = await tempDir('qa-parquet');
+    const file = path.join(dir, 'events.parquet');
     await writeFile(file, bytes);
-    const [read] = await fx.ch.query<{ rows: string; ids: string }>(
-      'SELECT count() AS rows, groupArraySorted(100000)(event_id) AS ids FROM file({file:String}, Parquet)',
-      { params: { file } },
-    );
+    const [read] = await fx.ch
+      .query<{ rows: string; ids: string }>(
+        'SELECT count() AS rows, groupArraySorted(100000)(event_id) AS ids FROM file({file:String}, Parquet)',
+        { params: { file } },
+      )
+      .finally(() => rm(dir, { recursive: true, force: true }));
     const expected = inRange(stored, Date.parse('2026-03-04T15:00:00Z'), Date.parse('2026-03-06T15:00:00Z'));
     expect(Number(read?.rows)).toBe(expected.length);
     expect(read?.ids).toEqual(expected.map((event) => event.event_id).sort());
