@@ -3,9 +3,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../runtime/testing/services.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 // A cold embedded start (initdb for PGlite plus migrations) takes ~10 s on this machine.
@@ -17,16 +17,6 @@ export interface Stack {
   dataDir: string | undefined;
   pid: number | undefined;
   stop(): Promise<number | null>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
 
 export async function startStack(

@@ -4,9 +4,9 @@
 // 18.16 runs as root without complaint, so no user switching is needed.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+
 import path from 'node:path';
-import { tempDir } from '../../runtime/testing/services.ts';
+import { freePort, tempDir } from '../../runtime/testing/services.ts';
 
 /** 18.16 answers /ping within about a second; slow CI machines get a wide margin. */
 const START_TIMEOUT_MS = 20_000;
@@ -97,19 +97,6 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
 
 function exitOf(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-/** A port nobody listens on right now (the OS picks it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPing(url: string, child: ChildProcess, errorLog: string): Promise<void> {

@@ -7,13 +7,12 @@
 // page error or unexpected failed request fails the test. A screenshot of every screen goes to
 // test-results/console/. Locally a missing chromium skips this file; with CI=true it fails.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   chTime,
@@ -24,24 +23,9 @@ import {
   type TestEvent,
 } from '../../query-api/testing/index.ts';
 import { notFoundHandler } from '../../runtime/http/index.ts';
-import { inCi } from '../../runtime/testing/services.ts';
+import { hasChromium, launchChromium } from '../../runtime/testing/chromium.ts';
 import { createHarness, TEST_PASSWORD } from '../testing/harness.ts';
 
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-if (!hasChromium && inCi) {
-  throw new Error(`Chromium not found at ${chromiumPath}: the browser tests must run when CI=true`);
-}
-
-const LAUNCH_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOTS = path.resolve('test-results', 'console');
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -78,7 +62,7 @@ beforeAll(async () => {
     );
   });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: chromiumPath, args: LAUNCH_ARGS });
+  browser = await launchChromium();
   await mkdir(SCREENSHOTS, { recursive: true });
 });
 

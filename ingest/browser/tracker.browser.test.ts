@@ -1,36 +1,15 @@
 // The tracker in a real browser (Debian chromium via playwright-core), on pages carrying the real
 // snippet, against a local server that plays the ingest edge. Locally a missing chromium skips
 // these tests; with CI=true it fails them.
-import { existsSync } from 'node:fs';
-import {
-  type Browser,
-  type BrowserContext,
-  type BrowserContextOptions,
-  chromium,
-  type Page,
-} from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { renderSnippet, type SnippetInput } from '../../control-plane/snippet/render-snippet.ts';
-import { inCi, uniqueId } from '../../runtime/testing/services.ts';
+import { hasChromium, launchChromium } from '../../runtime/testing/chromium.ts';
+import { uniqueId } from '../../runtime/testing/services.ts';
 import { buildTracker } from './build.ts';
 import type { ClickstreamApi } from './src/tracker.ts';
 import { type FakeEdge, type Json, type Received, startFakeEdge } from './testing/fake-edge.ts';
 
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-if (!hasChromium && inCi) {
-  throw new Error(`Chromium not found at ${chromiumPath}: the browser tests must run when CI=true`);
-}
-
-const LAUNCH_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** How long "nothing more arrives" is watched: longer than the 2 s flush timer. */
 const QUIET_MS = 2_300;
 const CONTEXT_OPTIONS: BrowserContextOptions = {
@@ -222,7 +201,7 @@ describe.skipIf(!hasChromium)('browser tracker (chromium)', () => {
     const bundle = await buildTracker({ write: false });
     edge = await startFakeEdge(bundle.code);
     edge.setPage(BLANK_PAGE, '<!doctype html><title>blank</title>');
-    browser = await chromium.launch({ executablePath: chromiumPath, args: LAUNCH_ARGS });
+    browser = await launchChromium();
   });
 
   afterEach(async () => {

@@ -6,10 +6,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../bench/ingest/stack.ts';
 import { createClickHouse } from '../../clickhouse/index.ts';
 import { silentLogger } from '../../runtime/logger/index.ts';
-import { tempDir } from '../../runtime/testing/services.ts';
+import { freePort, tempDir } from '../../runtime/testing/services.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const KILLS = 3;

@@ -2,10 +2,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../testing/services.ts';
+import { freePort, tempDir } from '../testing/services.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const MAIN = path.join(ROOT, 'runtime/launcher/main.ts');
@@ -33,16 +32,6 @@ function start(args: string[], env: NodeJS.ProcessEnv): Child {
     output += chunk.toString();
   });
   return { process: child, output: () => output };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 async function waitReady(port: number, child: Child): Promise<{ status: number; body: unknown }> {

@@ -8,8 +8,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../bench/ingest/stack.ts';
-import { serviceUrl, tempDir, uniqueId } from '../testing/services.ts';
+import { freePort, serviceUrl, tempDir, uniqueId } from '../testing/services.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const databaseUrl = serviceUrl('DATABASE_URL');

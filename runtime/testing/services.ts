@@ -2,6 +2,7 @@
 // Locally an unset URL skips those tests; with CI=true a missing URL fails them, so CI can
 // never pass by skipping.
 import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -25,4 +26,17 @@ export function tempDir(prefix: string): Promise<string> {
 /** A unique, identifier-safe suffix so parallel tests never share tables, apps or keys. */
 export function uniqueId(prefix = 't'): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }

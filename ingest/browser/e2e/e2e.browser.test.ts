@@ -17,33 +17,17 @@
 // pages may only log failed requests where the step expects them. Screenshots go to
 // test-results/e2e/. Locally a missing chromium skips this file; with CI=true it fails.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../bench/ingest/stack.ts';
 import { type ClickHouse, createClickHouse } from '../../../clickhouse/index.ts';
 import { silentLogger } from '../../../runtime/logger/index.ts';
-import { inCi, tempDir } from '../../../runtime/testing/services.ts';
+import { hasChromium, launchChromium } from '../../../runtime/testing/chromium.ts';
+import { freePort, tempDir } from '../../../runtime/testing/services.ts';
 import { type AllInOne, startAllInOne } from './all-in-one.ts';
 import { SITE_USER_ID, serveSite, sitePage, type TestSite } from './test-site.ts';
 
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-if (!hasChromium && inCi) {
-  throw new Error(`Chromium not found at ${chromiumPath}: the browser tests must run when CI=true`);
-}
-
-const LAUNCH_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOTS = path.resolve('test-results', 'e2e');
 const PASSWORD = 'correct horse battery staple';
 const METRIC = 'checkout_clicks_total';
@@ -92,7 +76,7 @@ beforeAll(async () => {
   [stack, site, browser] = await Promise.all([
     startAllInOne({ dataDir, ...ports }),
     serveSite(() => sitePage(snippet, METRIC), 2),
-    chromium.launch({ executablePath: chromiumPath, args: LAUNCH_ARGS }),
+    launchChromium(),
     mkdir(SCREENSHOTS, { recursive: true }),
   ]);
 }, 60_000);
