@@ -64,7 +64,10 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlane {
     }),
   );
   mountRoutes(app, routes, { owner: requireOwner(deps) });
-  const openApi = () => buildOpenApi({ title: 'clickstream control plane', version: '1.0.0' }, routes);
+  // The routes are fixed once built, so the document is built once, on first request.
+  let document: Record<string, unknown> | undefined;
+  const openApi = () =>
+    (document ??= buildOpenApi({ title: 'clickstream control plane', version: '1.0.0' }, routes));
   app.get('/api-docs/openapi.json', (c) => c.json(openApi()));
   mountApiDocs(app, openApi);
   // Last: the console answers page paths that no route above claimed.

@@ -78,7 +78,10 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
     }),
   );
   mountRoutes(app, routes, { ownerOrReadKey: requireReader(deps, rateLimit) });
-  const openApi = () => buildOpenApi({ title: 'clickstream query API', version: API_VERSION }, routes);
+  // The routes are fixed once built, so the document is built once, on first request.
+  let document: Record<string, unknown> | undefined;
+  const openApi = () =>
+    (document ??= buildOpenApi({ title: 'clickstream query API', version: API_VERSION }, routes));
   app.get(OPENAPI_PATH, (c) => c.json(openApi()));
   app.onError(errorHandler(deps.logger));
   app.notFound(notFoundHandler);

@@ -1,5 +1,6 @@
 import { badRequest, notFound } from '../../runtime/errors/index.ts';
 import type { Queryable } from '../../runtime/postgres/index.ts';
+import { keyHmacsOfApp } from '../keys/repository.ts';
 import type { App, AppCreate, AppUpdate } from './schemas.ts';
 
 interface AppRow {
@@ -112,11 +113,9 @@ export async function updateApp(
 
 /** Delete the app; returns the HMACs of its keys so the caller can unpublish them. */
 export async function deleteApp(db: Queryable, ownerId: string, appId: string): Promise<string[]> {
-  const keys = await db.query<{ key_hmac: string }>(
-    'SELECT k.key_hmac FROM api_keys k JOIN apps a ON a.id = k.app_id WHERE a.id = $1 AND a.owner_id = $2',
-    [appId, ownerId],
-  );
+  // Read before the cascade removes them; returned only once the owner-scoped delete succeeded.
+  const keyHmacs = await keyHmacsOfApp(db, appId);
   const { rowCount } = await db.query('DELETE FROM apps WHERE id = $1 AND owner_id = $2', [appId, ownerId]);
   if (rowCount === 0) throw notFound('app_not_found', 'App not found');
-  return keys.rows.map((row) => row.key_hmac);
+  return keyHmacs;
 }

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { clientIp } from '../../runtime/http/client-ip.ts';
+import { ErrorResponse } from '../../runtime/http/openapi.ts';
 import { defineRoute, type Route } from '../../runtime/http/routes.ts';
 import { recordAudit } from '../audit/index.ts';
 import { ownerOf } from '../auth/middleware.ts';
@@ -8,8 +9,6 @@ import { publishKeys } from '../keys/publication.ts';
 import { keyHmacsOfApp } from '../keys/repository.ts';
 import { deleteApp, getOwnedApp, insertApp, listApps, updateApp } from './repository.ts';
 import { App, AppCreate, AppIdParams, AppUpdate } from './schemas.ts';
-
-const ErrorResponse = { description: 'Error', schema: Type.Ref('#/components/schemas/Error') };
 
 export function appRoutes(deps: ControlPlaneDeps): Route[] {
   const { postgres } = deps;

@@ -1,7 +1,7 @@
-import { Type } from '@sinclair/typebox';
 import type { Context } from 'hono';
 import { badRequest, conflict, unauthorized } from '../../runtime/errors/index.ts';
 import { clientIp } from '../../runtime/http/client-ip.ts';
+import { ErrorResponse } from '../../runtime/http/openapi.ts';
 import { defineRoute, type Route } from '../../runtime/http/routes.ts';
 import { PostgresError } from '../../runtime/postgres/index.ts';
 import type { ControlPlaneDeps } from '../deps.ts';
@@ -13,8 +13,6 @@ import { limitSignIn } from './rate-limit.ts';
 import { Login, Refresh, Register, Registration, Session, Tokens, User } from './schemas.ts';
 import { refreshSession, revokeSession, startSession } from './sessions.ts';
 import { findUserByEmail, findUserById, insertUser, toUser } from './users.ts';
-
-const ErrorResponse = { description: 'Error', schema: Type.Ref('#/components/schemas/Error') };
 
 const PASSWORD_MESSAGES = {
   password_too_short: 'Password must be at least 10 characters',

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { badRequest, conflict } from '../../runtime/errors/index.ts';
 import { clientIp } from '../../runtime/http/client-ip.ts';
+import { ErrorResponse } from '../../runtime/http/openapi.ts';
 import { defineRoute, type Route } from '../../runtime/http/routes.ts';
 import { getOwnedApp } from '../apps/repository.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -17,8 +18,6 @@ import {
 } from './repository.ts';
 import { ApiKey, IssuedKey, KeyCreate, KeyIdParams, KeyListQuery, KeyRegenerate } from './schemas.ts';
 import { drainKeyUsage } from './usage.ts';
-
-const ErrorResponse = { description: 'Error', schema: Type.Ref('#/components/schemas/Error') };
 
 export function keyRoutes(deps: ControlPlaneDeps): Route[] {
   const { postgres, config } = deps;

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { badRequest, conflict } from '../../runtime/errors/index.ts';
 import { clientIp } from '../../runtime/http/client-ip.ts';
+import { ErrorResponse } from '../../runtime/http/openapi.ts';
 import { defineRoute, type Route } from '../../runtime/http/routes.ts';
 import { getOwnedApp } from '../apps/repository.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -25,7 +26,6 @@ import {
   MetricConfigReplace,
 } from './schemas.ts';
 
-const ErrorResponse = { description: 'Error', schema: Type.Ref('#/components/schemas/Error') };
 /** Cross-field rules after the schema: a normalized config, or the same 400 the schema gives. */
 function validated(draft: MetricConfigDraft): NormalizedMetricConfig {
   const result = checkMetricConfig(draft);

@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { clientIp } from '../../runtime/http/client-ip.ts';
+import { ErrorResponse } from '../../runtime/http/openapi.ts';
 import { defineRoute, type Route } from '../../runtime/http/routes.ts';
 import { startSession } from '../auth/index.ts';
 import { limitSignIn } from '../auth/rate-limit.ts';
@@ -23,8 +23,6 @@ import { createIdTokenVerifier } from './id-token.ts';
 import { consumePendingLogin, newLogin, PENDING_LOGIN_TTL_MS, savePendingLogin } from './pending-login.ts';
 import { CallbackQuery, HandoffExchange, OidcSession, StartQuery } from './schemas.ts';
 import { exchangeCode } from './token-exchange.ts';
-
-const ErrorResponse = { description: 'Error', schema: Type.Ref('#/components/schemas/Error') };
 
 // Binds the callback to the browser that started the sign-in, so an attacker cannot send a
 // victim a callback URL carrying the attacker's own code (login CSRF). SameSite=Lax still

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { ErrorResponse } from '../../runtime/http/openapi.ts';
 import { defineRoute, type Route } from '../../runtime/http/routes.ts';
 import { getOwnedApp } from '../apps/repository.ts';
 import { ownerOf } from '../auth/middleware.ts';
@@ -6,8 +7,6 @@ import type { ControlPlaneDeps } from '../deps.ts';
 import { listEnabledMetricConfigs } from '../metric-configs/index.ts';
 import { resolveSnippetKey } from './browser-key.ts';
 import { renderSnippet } from './render-snippet.ts';
-
-const ErrorResponse = { description: 'Error', schema: Type.Ref('#/components/schemas/Error') };
 
 const SnippetParams = Type.Object({ appId: Type.String({ format: 'uuid' }) });
 const SnippetQuery = Type.Object({

@@ -3,7 +3,7 @@
 // (too slow, too many rows) turned into clear 400s instead of 500s.
 import type { ClickHouse, QueryParams, QuerySettings } from '../../clickhouse/index.ts';
 import { ClickHouseError } from '../../clickhouse/index.ts';
-import { badRequest, HttpError, serviceUnavailable } from '../../runtime/errors/index.ts';
+import { badRequest, serviceUnavailable } from '../../runtime/errors/index.ts';
 
 // Interactive answers: a dashboard that waits longer than this is broken anyway, and a query
 // this slow on a rollup means the range or dimension is too wide for the raw path.
@@ -35,7 +35,7 @@ export async function runQuery<T>(ch: ClickHouse, sql: string, params: QueryPara
 
 /** What a client sees for an engine failure; anything unexpected stays an internal error. */
 export function mapEngineError(error: unknown): unknown {
-  if (!(error instanceof ClickHouseError) || error instanceof HttpError) return error;
+  if (!(error instanceof ClickHouseError)) return error;
   if (error.unavailable)
     return serviceUnavailable('clickhouse_unavailable', 'The analytics store is unavailable');
   if (error.type === 'TIMEOUT_EXCEEDED') {

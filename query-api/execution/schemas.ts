@@ -1,6 +1,8 @@
 // TypeBox pieces every analytics route shares: the app id, the time range parameters and the
 // shapes answers are built from. One definition validates requests and documents them.
+
 import { type TSchema, Type } from '@sinclair/typebox';
+import { ErrorResponse } from '../../runtime/http/openapi.ts';
 import { RANGE_VALUE_PATTERN } from '../time-range/index.ts';
 
 // An event type or name is a short identifier chosen by the app; 200 characters is far beyond
@@ -59,7 +61,7 @@ export const BreakdownRow = Type.Object({
   previous: Type.Optional(Counts),
 });
 
-export const ErrorResponse = { description: 'Error', schema: Type.Ref('#/components/schemas/Error') };
+export { ErrorResponse };
 
 /** The error responses every analytics route can give. */
 export function standardResponses(ok: { description: string; schema: TSchema; contentType?: string }) {

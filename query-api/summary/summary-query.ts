@@ -54,7 +54,7 @@ export async function querySummary(
 ): Promise<Summary> {
   const { range, eventType } = request;
   const plan = planEventCounts(range, 'none', prefer);
-  const rollup = plan.source === 'events_hourly';
+  const { rollup } = plan;
   const count = rollup ? ROLLUP : RAW;
   const time = rollup ? 'hour' : 'ts';
   const totalsQuery = runQuery<TotalsRow>(

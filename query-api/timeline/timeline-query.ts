@@ -13,7 +13,7 @@ import {
   rangeAnswer,
   runQuery,
 } from '../execution/index.ts';
-import { type Plan, planEventCounts, type SourcePreference } from '../planner/index.ts';
+import { planEventCounts, type SourcePreference } from '../planner/index.ts';
 import { type CalendarUnit, formatInZone, type TimeRange, unitStarts } from '../time-range/index.ts';
 
 export const INTERVALS = [
@@ -75,8 +75,8 @@ export async function queryTimeline(
   prefer: SourcePreference = 'auto',
 ): Promise<Timeline> {
   const { range, interval, eventType } = request;
-  const plan: Plan<string> = planEventCounts(range, interval, prefer);
-  const rollup = plan.source === 'events_hourly';
+  const plan = planEventCounts(range, interval, prefer);
+  const { rollup } = plan;
   const count = rollup ? ROLLUP : RAW;
   const time = rollup ? 'hour' : 'ts';
   const rows = await runQuery<Row>(

@@ -1,5 +1,5 @@
 // Builds the OpenAPI 3.1 document from the same route definitions that validate requests.
-import type { TSchema } from '@sinclair/typebox';
+import { type TSchema, Type } from '@sinclair/typebox';
 import type { Route, Security } from './routes.ts';
 
 export interface OpenApiInfo {
@@ -9,6 +9,9 @@ export interface OpenApiInfo {
 }
 
 type Json = Record<string, unknown>;
+
+/** The `{ error: { code, message } }` response every route documents for its failures. */
+export const ErrorResponse = { description: 'Error', schema: Type.Ref('#/components/schemas/Error') };
 
 const SECURITY: Readonly<Record<Security, Json[]>> = {
   none: [],

@@ -96,7 +96,8 @@ export async function startService(
           : undefined;
       if (plane && queryApi) {
         // Served together, the two APIs publish one OpenAPI document.
-        app.get(OPENAPI_PATH, (c) => c.json(combinedOpenApi(plane.openApi(), queryApi.openApi())));
+        const combined = combinedOpenApi(plane.openApi(), queryApi.openApi());
+        app.get(OPENAPI_PATH, (c) => c.json(combined));
       }
       if (queryApi) app.route('/', queryApi.app);
       if (plane) app.route('/', plane.app);
