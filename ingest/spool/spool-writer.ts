@@ -65,10 +65,9 @@ interface OpenSegment {
 interface PendingCommit {
   parts: Map<SpoolTable, { chunks: string[]; rows: number; appIds: Set<string>; bytes: number }>;
   waiters: { resolve: () => void; reject: (error: unknown) => void }[];
-  bytes: number;
 }
 
-const emptyCommit = (): PendingCommit => ({ parts: new Map(), waiters: [], bytes: 0 });
+const emptyCommit = (): PendingCommit => ({ parts: new Map(), waiters: [] });
 
 export class SpoolWriter {
   private readonly open = new Map<SpoolTable, OpenSegment>();
@@ -130,17 +129,19 @@ export class SpoolWriter {
   /** Durably append; resolves after fsync. Throws SpoolFullError, without writing, at the cap. */
   append(entries: readonly SpoolEntry[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('spool is closed'));
+    // Each entry's UTF-8 size is measured once: it feeds both the cap check and the segment meta.
+    const sizes = entries.map((entry) => Buffer.byteLength(entry.lines));
     let bytes = 0;
-    for (const entry of entries) bytes += Buffer.byteLength(entry.lines);
+    for (const size of sizes) bytes += size;
     if (bytes === 0) return Promise.resolve();
     if (this.used + bytes > this.options.maxBytes) {
       return Promise.reject(new SpoolFullError('spool is at its disk cap'));
     }
     this.used += bytes;
     const commit = this.pending;
-    commit.bytes += bytes;
-    for (const entry of entries) {
-      if (entry.lines.length === 0) continue;
+    for (const [index, entry] of entries.entries()) {
+      const size = sizes[index] as number;
+      if (size === 0) continue;
       let part = commit.parts.get(entry.table);
       if (!part) {
         part = { chunks: [], rows: 0, appIds: new Set(), bytes: 0 };
@@ -148,7 +149,7 @@ export class SpoolWriter {
       }
       part.chunks.push(entry.lines);
       part.rows += entry.rows;
-      part.bytes += Buffer.byteLength(entry.lines);
+      part.bytes += size;
       for (const appId of entry.appIds) part.appIds.add(appId);
     }
     return new Promise((resolve, reject) => {
