@@ -1,15 +1,12 @@
 // Starts the product for the bench as users run it (the all-in-one launcher in a child process
 // on embedded engines), or points at one already running (--api-url/--ingest-url).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../runtime/testing/services.ts';
+import { embeddedEnv, startLauncher } from '../../runtime/testing/launcher-process.ts';
+import { freePort, tempDir } from '../../runtime/testing/services.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-// A cold embedded start (initdb for PGlite plus migrations) takes ~10 s on this machine.
-const READY_TIMEOUT_MS = 120_000;
 
 export interface Stack {
   apiUrl: string;
@@ -23,64 +20,26 @@ export async function startStack(
   env: Record<string, string>,
   nodeArgs: readonly string[] = [],
 ): Promise<Stack> {
-  const dataDir = env.DATA_DIR ?? (await mkdtemp(path.join(tmpdir(), 'clickstream-bench-')));
+  const dataDir = env.DATA_DIR ?? (await tempDir('bench'));
   const port = await freePort();
   const ingestPort = await freePort();
-  const { CLICKHOUSE_URL, DATABASE_URL, REDIS_URL, API_KEY_SECRET, JWT_SECRET, ...inherited } = process.env;
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...nodeArgs, '--import', 'tsx', 'runtime/launcher/main.ts', 'all'],
-    {
-      cwd: ROOT,
-      env: {
-        ...inherited,
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        DATA_DIR: dataDir,
-        PORT: String(port),
-        INGEST_PORT: String(ingestPort),
-        HOST: '127.0.0.1',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+  const launcher = startLauncher(
+    ['all'],
+    embeddedEnv({
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      INGEST_PORT: String(ingestPort),
+      HOST: '127.0.0.1',
+      ...env,
+    }),
+    nodeArgs,
   );
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  let stopping: Promise<number | null> | undefined;
   const apiUrl = `http://127.0.0.1:${port}`;
   const ingestUrl = `http://127.0.0.1:${ingestPort}`;
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`stack exited during start:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`stack not ready in time:\n${output}`);
-    const ready = await fetch(`${ingestUrl}/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return {
-    apiUrl,
-    ingestUrl,
-    dataDir,
-    pid: child.pid,
-    stop: () => {
-      stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-        child.kill('SIGTERM');
-        const [code] = (await once(child, 'exit')) as [number | null];
-        return code;
-      })();
-      return stopping;
-    },
-  };
+  await launcher.waitReady([apiUrl, ingestUrl]);
+  return { apiUrl, ingestUrl, dataDir, pid: launcher.child.pid, stop: launcher.stop };
 }
 
 /** The bare ceiling server; with processes > 1, that many share one port. */

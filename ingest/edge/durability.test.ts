@@ -2,15 +2,14 @@
 // uniquely numbered events; after the last restart drains, the engine's own data holds every
 // acknowledged event exactly once. (Events whose request died with the process may or may not
 // be stored: never acknowledged, so either is correct; none may be stored twice.)
-import { type ChildProcess, spawn } from 'node:child_process';
+
 import { once } from 'node:events';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createClickHouse } from '../../clickhouse/index.ts';
 import { silentLogger } from '../../runtime/logger/index.ts';
+import { type LauncherProcess, startLauncher } from '../../runtime/testing/launcher-process.ts';
 import { freePort, tempDir } from '../../runtime/testing/services.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const KILLS = 3;
 // Load runs this long before each SIGKILL: enough for several group commits and flushes.
 const LOAD_BEFORE_KILL_MS = 1_500;
@@ -40,25 +39,10 @@ describe('durability under SIGKILL', () => {
     };
     const api = `http://127.0.0.1:${port}`;
     const ingest = `http://127.0.0.1:${ingestPort}`;
-    const start = async (): Promise<ChildProcess> => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/launcher/main.ts'], {
-        cwd: ROOT,
-        env,
-        stdio: 'ignore',
-      });
-      const deadline = Date.now() + 90_000;
-      while (Date.now() < deadline) {
-        if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
-        if (
-          await fetch(`${ingest}/ready`).then(
-            (r) => r.ok,
-            () => false,
-          )
-        )
-          return child;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      throw new Error('not ready');
+    const start = async (): Promise<LauncherProcess> => {
+      const launcher = startLauncher([], env);
+      await launcher.waitReady([ingest]);
+      return launcher;
     };
 
     let child = await start();
@@ -95,15 +79,14 @@ describe('durability under SIGKILL', () => {
       const clients = Array.from({ length: CLIENTS }, client);
       await new Promise((resolve) => setTimeout(resolve, LOAD_BEFORE_KILL_MS));
       if (kill < KILLS) {
-        child.kill('SIGKILL');
-        await once(child, 'exit');
+        child.kill();
+        await once(child.child, 'exit');
       }
       loading = false;
       await Promise.all(clients);
       if (kill < KILLS) child = await start();
     }
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const code = await child.stop();
     expect(code).toBe(0);
 
     const ch = await createClickHouse({

@@ -4,7 +4,11 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { embeddedEnv } from '../testing/launcher-process.ts';
 import { freePort, tempDir } from '../testing/services.ts';
+
+const childEnvWith = (extra: Record<string, string>) =>
+  embeddedEnv({ LOG_LEVEL: 'info', NODE_ENV: 'test', ...extra });
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const MAIN = path.join(ROOT, 'runtime/launcher/main.ts');
@@ -14,12 +18,6 @@ const READY_TIMEOUT_MS = 60_000;
 interface Child {
   process: ChildProcess;
   output: () => string;
-}
-
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  // Start from a clean slate: service URLs from the CI environment must not leak in.
-  const { CLICKHOUSE_URL, DATABASE_URL, REDIS_URL, API_KEY_SECRET, JWT_SECRET, ...rest } = process.env;
-  return { ...rest, LOG_LEVEL: 'info', NODE_ENV: 'test', ...extra };
 }
 
 function start(args: string[], env: NodeJS.ProcessEnv): Child {
@@ -65,7 +63,11 @@ describe('npm start (all-in-one, embedded)', () => {
   it('becomes ready, stops on SIGTERM within 10 s, and reuses its data on the next start', async () => {
     const dataDir = await tempDir('launcher');
     const port = await freePort();
-    const env = childEnv({ DATA_DIR: dataDir, PORT: String(port), INGEST_PORT: String(await freePort()) });
+    const env = childEnvWith({
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      INGEST_PORT: String(await freePort()),
+    });
 
     const first = start([], env);
     children.push(first);
@@ -98,7 +100,7 @@ describe('npm start (all-in-one, embedded)', () => {
     ['CLICKHOUSE_URL', 'clickhouse:8123', /^clickstream: configuration error: CLICKHOUSE_URL must be a URL/],
     ['PORT', 'eighty', /^clickstream: configuration error: PORT must be an integer between 1 and 65535/],
   ])('refuses a bad %s with one line naming it', async (name, value, message) => {
-    const child = start([], childEnv({ DATA_DIR: await tempDir('badconfig'), [name]: value }));
+    const child = start([], childEnvWith({ DATA_DIR: await tempDir('badconfig'), [name]: value }));
     children.push(child);
     const { code } = await exitOf(child);
     expect(code).not.toBe(0);
@@ -108,7 +110,7 @@ describe('npm start (all-in-one, embedded)', () => {
   });
 
   it('refuses an unknown service name', async () => {
-    const child = start(['frontend'], childEnv({ DATA_DIR: await tempDir('badservice') }));
+    const child = start(['frontend'], childEnvWith({ DATA_DIR: await tempDir('badservice') }));
     children.push(child);
     expect((await exitOf(child)).code).toBe(2);
     expect(child.output()).toContain('unknown service "frontend"');

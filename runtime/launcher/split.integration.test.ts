@@ -3,54 +3,27 @@
 // the embedded engine, which binds one process). A key issued by one is accepted by the other,
 // a revocation reaches the edge within a second, and an event sent to the edge is answered by
 // the query API.
-import { type ChildProcess, spawn } from 'node:child_process';
+
 import { once } from 'node:events';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type LauncherProcess, startLauncher } from '../testing/launcher-process.ts';
 import { freePort, serviceUrl, tempDir, uniqueId } from '../testing/services.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const databaseUrl = serviceUrl('DATABASE_URL');
 const redisUrl = serviceUrl('REDIS_URL');
-const children: ChildProcess[] = [];
+const launchers: LauncherProcess[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const launcher of launchers) launcher.kill();
   for (const cleanup of cleanups) await cleanup();
 });
 
-function run(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/launcher/main.ts', ...args], {
-    cwd: ROOT,
-    env,
-  });
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  return { child, output: () => output };
-}
-
-async function ready(url: string, process: { child: ChildProcess; output: () => string }): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (process.child.exitCode !== null) throw new Error(`exited:\n${process.output()}`);
-    if (
-      await fetch(`${url}/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`not ready:\n${process.output()}`);
+function run(args: string[], env: NodeJS.ProcessEnv): LauncherProcess {
+  const launcher = startLauncher(args, env);
+  launchers.push(launcher);
+  return launcher;
 }
 
 describe.skipIf(!databaseUrl || !redisUrl)(
@@ -97,7 +70,7 @@ describe.skipIf(!databaseUrl || !redisUrl)(
       const cp = `http://127.0.0.1:${cpPort}`;
       const api = `http://127.0.0.1:${apiPort}`;
       const edge = `http://127.0.0.1:${ingestPort}`;
-      await Promise.all([ready(cp, controlPlane), ready(api, edgeAndQuery), ready(edge, edgeAndQuery)]);
+      await Promise.all([controlPlane.waitReady([cp]), edgeAndQuery.waitReady([api, edge])]);
 
       const registered = await fetch(`${cp}/api/auth/register`, {
         method: 'POST',
