@@ -1,5 +1,5 @@
 import { badRequest, notFound } from '../../runtime/errors/index.ts';
-import type { Queryable } from '../../runtime/postgres/index.ts';
+import { isoTimestamp, type Queryable } from '../../runtime/postgres/index.ts';
 import { keyHmacsOfApp } from '../keys/repository.ts';
 import type { App, AppCreate, AppUpdate } from './schemas.ts';
 
@@ -16,8 +16,6 @@ interface AppRow {
 
 const COLUMNS = 'id, name, allowed_origins, retention_days, time_zone, respect_dnt, created_at, updated_at';
 
-const iso = (value: Date | string) => new Date(value).toISOString();
-
 export function toApp(row: AppRow): App {
   return {
     id: row.id,
@@ -26,8 +24,8 @@ export function toApp(row: AppRow): App {
     retentionDays: row.retention_days,
     timeZone: row.time_zone,
     respectDnt: row.respect_dnt,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
+    createdAt: isoTimestamp(row.created_at),
+    updatedAt: isoTimestamp(row.updated_at),
   };
 }
 
@@ -68,12 +66,15 @@ export async function listApps(db: Queryable, ownerId: string): Promise<App[]> {
   return rows.map(toApp);
 }
 
-/** The owner's app, or 404: another owner's app is indistinguishable from a missing one. */
-export async function getOwnedApp(db: Queryable, ownerId: string, appId: string): Promise<App> {
-  const { rows } = await db.query<AppRow>(`SELECT ${COLUMNS} FROM apps WHERE id = $1 AND owner_id = $2`, [
-    appId,
-    ownerId,
-  ]);
+/**
+ * The owner's app, or 404: another owner's app is indistinguishable from a missing one. With
+ * lock, the row stays locked until the transaction ends (serializes per-app limits).
+ */
+export async function getOwnedApp(db: Queryable, ownerId: string, appId: string, lock = false): Promise<App> {
+  const { rows } = await db.query<AppRow>(
+    `SELECT ${COLUMNS} FROM apps WHERE id = $1 AND owner_id = $2${lock ? ' FOR UPDATE' : ''}`,
+    [appId, ownerId],
+  );
   const row = rows[0];
   if (!row) throw notFound('app_not_found', 'App not found');
   return toApp(row);

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { clientIp } from '../../runtime/http/client-ip.ts';
+import { clientIpOf } from '../../runtime/http/client-ip.ts';
 import { ErrorResponse } from '../../runtime/http/openapi.ts';
 import { defineRoute, type Route } from '../../runtime/http/routes.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -12,7 +12,7 @@ import { App, AppCreate, AppIdParams, AppUpdate } from './schemas.ts';
 
 export function appRoutes(deps: ControlPlaneDeps): Route[] {
   const { postgres } = deps;
-  const ip = (c: Parameters<typeof clientIp>[0]) => clientIp(c, deps.config.trustProxy);
+  const ip = clientIpOf(deps.config.trustProxy);
 
   return [
     defineRoute(

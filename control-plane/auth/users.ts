@@ -1,4 +1,4 @@
-import type { Queryable } from '../../runtime/postgres/index.ts';
+import { isoTimestamp, type Queryable } from '../../runtime/postgres/index.ts';
 
 export interface UserRow {
   id: string;
@@ -12,7 +12,7 @@ export const toUser = (row: UserRow) => ({
   id: row.id,
   email: row.email,
   name: row.name,
-  createdAt: new Date(row.created_at).toISOString(),
+  createdAt: isoTimestamp(row.created_at),
 });
 
 export async function findUserByEmail(db: Queryable, email: string): Promise<UserRow | undefined> {

@@ -1,5 +1,5 @@
 import { notFound } from '../../runtime/errors/index.ts';
-import type { Queryable } from '../../runtime/postgres/index.ts';
+import { isoTimestamp, type Queryable } from '../../runtime/postgres/index.ts';
 import { sealBrowserKey } from './browser-key-vault.ts';
 import { generateKey, hmacKey, type KeyKind, maskKey, visibleParts } from './key-format.ts';
 import type { KeyRecord, KeyScope } from './record.ts';
@@ -25,7 +25,7 @@ export interface KeyRow {
 const COLUMNS = `k.id, k.app_id, k.name, k.kind, k.prefix, k.last4, k.key_hmac, k.scopes, k.created_at,
   k.expires_at, k.revoked_at, k.replaced_by, k.last_used_at, k.request_count`;
 
-const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
+const iso = (value: Date | string | null) => (value === null ? null : isoTimestamp(value));
 
 export function toApiKey(row: KeyRow, now: number): ApiKey {
   const expires = row.expires_at === null ? null : new Date(row.expires_at).getTime();

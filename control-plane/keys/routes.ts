@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { badRequest, conflict } from '../../runtime/errors/index.ts';
-import { clientIp } from '../../runtime/http/client-ip.ts';
+import { clientIpOf } from '../../runtime/http/client-ip.ts';
 import { ErrorResponse } from '../../runtime/http/openapi.ts';
 import { defineRoute, type Route } from '../../runtime/http/routes.ts';
 import { getOwnedApp } from '../apps/repository.ts';
@@ -21,7 +21,7 @@ import { drainKeyUsage } from './usage.ts';
 
 export function keyRoutes(deps: ControlPlaneDeps): Route[] {
   const { postgres, config } = deps;
-  const ip = (c: Parameters<typeof clientIp>[0]) => clientIp(c, config.trustProxy);
+  const ip = clientIpOf(config.trustProxy);
 
   const create = defineRoute(
     {

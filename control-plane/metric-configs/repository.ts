@@ -1,5 +1,5 @@
 import { conflict, notFound } from '../../runtime/errors/index.ts';
-import { PostgresError, type Queryable, SqlState } from '../../runtime/postgres/index.ts';
+import { isoTimestamp, PostgresError, type Queryable, SqlState } from '../../runtime/postgres/index.ts';
 import { UniqueConstraint } from '../schema/index.ts';
 import { conventionWarnings, type NormalizedMetricConfig, normalizeTrack } from './rules.ts';
 import type { MetricConfig, MetricType, Track } from './schemas.ts';
@@ -24,8 +24,6 @@ const COLUMNS = `m.id, m.app_id, m.name, m.type, m.help, m.label_names, m.bucket
 // collations, and the snippet and tests need the same order from both.
 const BY_NAME = 'm.name COLLATE "C", m.app_id, m.id';
 
-const iso = (value: Date | string) => new Date(value).toISOString();
-
 export function toMetricConfig(row: MetricConfigRow): MetricConfig {
   return {
     id: row.id,
@@ -37,19 +35,10 @@ export function toMetricConfig(row: MetricConfigRow): MetricConfig {
     buckets: row.type === 'histogram' ? row.buckets : null,
     track: normalizeTrack(row.track),
     enabled: row.enabled,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
+    createdAt: isoTimestamp(row.created_at),
+    updatedAt: isoTimestamp(row.updated_at),
     warnings: conventionWarnings(row.name, row.type),
   };
-}
-
-/** Lock the owner's app row (serializes creates for the per-app limit); 404 if not theirs. */
-export async function lockOwnedApp(db: Queryable, ownerId: string, appId: string): Promise<void> {
-  const { rows } = await db.query('SELECT id FROM apps WHERE id = $1 AND owner_id = $2 FOR UPDATE', [
-    appId,
-    ownerId,
-  ]);
-  if (rows.length === 0) throw notFound('app_not_found', 'App not found');
 }
 
 export async function countMetricConfigs(db: Queryable, appId: string): Promise<number> {

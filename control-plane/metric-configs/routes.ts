@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { badRequest, conflict } from '../../runtime/errors/index.ts';
-import { clientIp } from '../../runtime/http/client-ip.ts';
+import { clientIpOf } from '../../runtime/http/client-ip.ts';
 import { ErrorResponse } from '../../runtime/http/openapi.ts';
 import { defineRoute, type Route } from '../../runtime/http/routes.ts';
 import { getOwnedApp } from '../apps/repository.ts';
@@ -13,7 +13,6 @@ import {
   getOwnedMetricConfig,
   insertMetricConfig,
   listOwnedMetricConfigs,
-  lockOwnedApp,
   replaceMetricConfig,
 } from './repository.ts';
 import { checkMetricConfig, type MetricConfigDraft, type NormalizedMetricConfig } from './rules.ts';
@@ -35,7 +34,7 @@ function validated(draft: MetricConfigDraft): NormalizedMetricConfig {
 
 export function metricConfigRoutes(deps: ControlPlaneDeps): Route[] {
   const { postgres } = deps;
-  const ip = (c: Parameters<typeof clientIp>[0]) => clientIp(c, deps.config.trustProxy);
+  const ip = clientIpOf(deps.config.trustProxy);
 
   const create = defineRoute(
     {
@@ -57,7 +56,8 @@ export function metricConfigRoutes(deps: ControlPlaneDeps): Route[] {
       const { appId, ...draft } = body;
       const value = validated(draft);
       const created = await postgres.transaction(async (tx) => {
-        await lockOwnedApp(tx, owner.userId, appId);
+        // Locked: concurrent creates for one app wait here, so the per-app limit holds.
+        await getOwnedApp(tx, owner.userId, appId, true);
         if ((await countMetricConfigs(tx, appId)) >= MAX_METRIC_CONFIGS_PER_APP) {
           throw conflict(
             'metric_config_limit_reached',

@@ -107,7 +107,7 @@ describe('POST /api/events/track and /batch', () => {
     };
     expect(answer.accepted).toBe(0);
     expect(answer.rejected).toHaveLength(2);
-    expect(answer.error.code).toBeTruthy();
+    expect(answer.error.code).toBe('invalid_events');
     expect(await count(fresh.app.id, 2, 'events_quarantine')).toBe(2);
   });
 

@@ -58,15 +58,6 @@ export class KeyCache {
     this.entries.delete(key);
   }
 
-  clear(): void {
-    this.entries.clear();
-    this.byHmac.clear();
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
   private store(key: string, entry: Entry): void {
     this.entries.delete(key);
     this.entries.set(key, entry);

@@ -16,3 +16,8 @@ export function clientIp(c: Context, trustProxy: boolean): string {
     return 'unknown';
   }
 }
+
+/** clientIp with the deployment's proxy setting bound, for a module's routes. */
+export function clientIpOf(trustProxy: boolean): (c: Context) => string {
+  return (c) => clientIp(c, trustProxy);
+}

@@ -16,6 +16,9 @@ export {
 } from './server-postgres.ts';
 export { type Postgres, PostgresError, type Queryable, type QueryResult, SqlState } from './types.ts';
 
+/** A timestamp column as ISO 8601 text: pg returns Date objects, PGlite may return strings. */
+export const isoTimestamp = (value: Date | string): string => new Date(value).toISOString();
+
 export interface PostgresOptions {
   /** DATABASE_URL; undefined selects the embedded database in `dataDir`. */
   url: string | undefined;

@@ -15,6 +15,11 @@ export class ApiError extends Error {
   }
 }
 
+/** A fetch the caller cancelled (navigation, a newer request): never an error to show. */
+export function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'AbortError';
+}
+
 export type Query = Record<string, string | number | readonly string[] | undefined>;
 
 export interface RequestOptions {
@@ -103,7 +108,7 @@ export function createApi(): Api {
         signal: options.signal ?? null,
       });
     } catch (error) {
-      if (error instanceof DOMException && error.name === 'AbortError') throw error;
+      if (isAbort(error)) throw error;
       throw NETWORK_ERROR();
     }
   };

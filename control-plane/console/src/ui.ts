@@ -1,7 +1,7 @@
 // Shared pieces of every screen: page headings, loading and error states, form fields with their
 // error messages, copy buttons, confirmation dialogs, and the polite live region that tells
 // screen-reader users what just happened.
-import { ApiError } from './api.ts';
+import { ApiError, isAbort } from './api.ts';
 import { type Child, h, replace, uid } from './dom.ts';
 import type { FieldIssue } from './types.ts';
 
@@ -51,7 +51,6 @@ export function loading(label = 'Loading…'): HTMLElement {
 
 /** A readable message for anything thrown. */
 export function messageOf(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
   if (error instanceof Error) return error.message;
   return 'Something went wrong; try again';
 }
@@ -82,7 +81,7 @@ export async function loadInto<T>(
     const value = await load();
     replace(target, render(value));
   } catch (error) {
-    if (error instanceof DOMException && error.name === 'AbortError') return;
+    if (isAbort(error)) return;
     replace(
       target,
       errorBox(error, () => {

@@ -1,6 +1,7 @@
 // The funnel builder: ordered steps (an event name, a page path or an event type), a conversion
 // window, and the visitors who got through each step, with conversion from the step before.
 import type { Api } from '../api.ts';
+import { isAbort } from '../api.ts';
 import { h, uid } from '../dom.ts';
 import { formatCount, formatPercent } from '../format.ts';
 import { errorBox, loading } from '../ui.ts';
@@ -151,7 +152,7 @@ export function funnelCard(
       .then(
         (answer) => result.replaceChildren(funnelBars(answer)),
         (error: unknown) => {
-          if (error instanceof DOMException && error.name === 'AbortError') return;
+          if (isAbort(error)) return;
           result.replaceChildren(errorBox(error));
         },
       );

@@ -1,6 +1,6 @@
 // A custom metric over the selected range: rate for counters, averages for gauges, quantiles for
 // histograms (the query API's aggregations), optionally split by one label.
-import { type Api, ApiError } from '../api.ts';
+import { type Api, ApiError, isAbort } from '../api.ts';
 import { h } from '../dom.ts';
 import type { MetricConfig } from '../types.ts';
 import { emptyState, errorBox, loading } from '../ui.ts';
@@ -100,7 +100,7 @@ export function metricCard(options: {
           result.replaceChildren(chart.element);
         },
         (error: unknown) => {
-          if (error instanceof DOMException && error.name === 'AbortError') return;
+          if (isAbort(error)) return;
           if (error instanceof ApiError && error.code === 'metric_not_found') {
             result.replaceChildren(
               emptyState(

@@ -23,6 +23,7 @@ import {
 } from '../analytics/range.ts';
 import type { Breakdown, Overview, Timeline } from '../analytics/types.ts';
 import { analyticsError, isQueryApiMissing, QUERY_API_MISSING } from '../analytics/unavailable.ts';
+import { isAbort } from '../api.ts';
 import type { View, ViewContext } from '../context.ts';
 import { h } from '../dom.ts';
 import { formatDateTime } from '../format.ts';
@@ -206,7 +207,7 @@ export const analyticsView: View = async (main, ctx) => {
 };
 
 function showError(target: HTMLElement, error: unknown, ctx: ViewContext): void {
-  if (error instanceof DOMException && error.name === 'AbortError') return;
+  if (isAbort(error)) return;
   target.replaceChildren(errorBox(analyticsError(error), () => ctx.navigate(window.location.hash.slice(1))));
 }
 

@@ -1,6 +1,6 @@
 // The tracking snippet of an app, ready to copy, with what else a site needs for it to work
 // (allowed origins, CSP) and how to send custom events.
-import { ApiError } from '../api.ts';
+import { ApiError, isAbort } from '../api.ts';
 import type { View, ViewContext } from '../context.ts';
 import { h } from '../dom.ts';
 import type { ApiKey, App, SnippetAnswer } from '../types.ts';
@@ -24,7 +24,7 @@ export const snippetView: View = async (main, ctx) => {
     ]);
     body.replaceChildren(...render(ctx, appId, snippet, keys.keys, app));
   } catch (error) {
-    if (error instanceof DOMException && error.name === 'AbortError') return;
+    if (isAbort(error)) return;
     if (error instanceof ApiError && error.code === 'no_active_browser_key') {
       body.replaceChildren(
         emptyState(
