@@ -1,15 +1,18 @@
 // Who a verified identity is. In order: the owner already linked to this (issuer, sub); else
-// the owner with the same email, but only when the provider vouches for the email; else a new
-// owner (no password) with a first app and keys. An unverified email never links and never
-// creates an account: that would let anyone who controls a provider account claim an address,
-// then inherit a real owner's later sign-in with it.
+// the owner with the same email, but only when the provider vouches for the email and that
+// owner signs in through providers only; else a new owner (no password) with a first app and
+// keys. An unverified email never links and never creates an account: that would let anyone who
+// controls a provider account claim an address, then inherit a real owner's later sign-in with
+// it. A password owner is never linked by email either: sign-up does not prove the address, so
+// someone could register a victim's address with a password first and later share whatever the
+// victim builds after signing in with their provider. That owner signs in with the password.
 import { PostgresError, type Queryable, SqlState } from '../../runtime/postgres/index.ts';
 import { recordAudit } from '../audit/index.ts';
 import { createFirstApp } from '../auth/first-run.ts';
 import { findUserByEmail, insertUser } from '../auth/users.ts';
 import type { ControlPlaneDeps } from '../deps.ts';
 import { publishKeys } from '../keys/publication.ts';
-import { emailNotVerified } from './errors.ts';
+import { emailHasPassword, emailNotVerified } from './errors.ts';
 import type { VerifiedIdentity } from './id-token.ts';
 
 export type SignInOutcome = 'existing' | 'linked' | 'created';
@@ -65,6 +68,7 @@ async function resolveIn(
 
   const existing = await findUserByEmail(tx, identity.email);
   if (existing) {
+    if (existing.password_hash !== null) throw emailHasPassword();
     await insertIdentity(tx, existing.id, identity);
     await recordAudit(tx, {
       actorId: existing.id,

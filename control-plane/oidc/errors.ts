@@ -41,6 +41,13 @@ export const emailNotVerified = () =>
     'The provider did not share a verified email address; verify your email with the provider and sign in again',
   );
 
+export const emailHasPassword = () =>
+  new HttpError(
+    409,
+    'email_has_password',
+    'An account with this email signs in with a password; sign in with your email and password',
+  );
+
 export const invalidHandoff = () =>
   new HttpError(
     400,

@@ -389,13 +389,26 @@ describe('sign-in through the provider', () => {
     expect(await count('SELECT count(*) FROM identities WHERE subject = $1', [account.sub])).toBe(1);
   });
 
-  it('links a verified email to the existing password owner', async () => {
+  it('links a verified email to an owner who signs in through providers only', async () => {
+    const first = newAccount();
+    const owner = await signIn(first);
+    // Another provider subject (e.g. a second provider) vouching for the same address.
+    const second = newAccount({ email: first.email.toUpperCase() });
+    const session = await signIn(second);
+    expect(session.user.id).toBe(owner.user.id);
+    expect(await count('SELECT count(*) FROM apps WHERE owner_id = $1', [owner.user.id])).toBe(1);
+    expect(await count('SELECT count(*) FROM identities WHERE user_id = $1', [owner.user.id])).toBe(2);
+  });
+
+  it('never links a verified email to a password owner (sign-up does not prove the address)', async () => {
     const registered = await harness.register();
     const account = newAccount({ email: registered.user.email.toUpperCase() });
-    const session = await signIn(account);
-    expect(session.user.id).toBe(registered.user.id);
-    expect(await count('SELECT count(*) FROM apps WHERE owner_id = $1', [registered.user.id])).toBe(1);
-    expect(await count('SELECT count(*) FROM identities WHERE user_id = $1', [registered.user.id])).toBe(1);
+    const [usersBefore, sessionsBefore] = [await users(), await sessions()];
+    const response = await callback(await authorize(account));
+    expect(await errorOf(response)).toMatchObject({ status: 409, code: 'email_has_password' });
+    expect(await users()).toBe(usersBefore);
+    expect(await sessions()).toBe(sessionsBefore);
+    expect(await count('SELECT count(*) FROM identities WHERE subject = $1', [account.sub])).toBe(0);
     const login = await harness.request('POST', '/api/auth/login', {
       body: { email: registered.user.email, password: TEST_PASSWORD },
     });
