@@ -195,6 +195,18 @@ export function describeClickHouseContract(
       expect(await ch.query(sql)).toHaveLength(5);
     });
 
+    it("keeps a read-only query's settings from the next insert, and a failed query's rows from the next query", async () => {
+      const table = await createTable();
+      const readOnly = { settings: { readonly: 2, max_result_rows: 100, result_overflow_mode: 'throw' } };
+      expect(await ch.query('SELECT 1 AS one', readOnly)).toEqual([{ one: 1 }]);
+      expect(await ch.query('SELECT 2 AS two', readOnly)).toEqual([{ two: 2 }]);
+      await ch.insert(table, [{ id: 1 }]);
+      // Past the limit after part of the output was written; the next answer is its own alone.
+      await caught(ch.query('SELECT number FROM numbers(100000)', readOnly));
+      expect(await ch.query('SELECT number FROM numbers(3)', readOnly)).toHaveLength(3);
+      expect(await ch.query(`SELECT count() AS n FROM ${table}`)).toEqual([{ n: '1' }]);
+    });
+
     it('drops a setting the engine does not know, warning once per name', async () => {
       const unknown = uniqueId('no_such_setting');
       const options = { settings: { [unknown]: 1 } };
