@@ -45,8 +45,10 @@ const OTHER_APP = '9a0d2b7c-1e4f-4a6b-9c3d-5e6f7a8b9c02';
 const RETENTION_DAYS = 3650;
 
 // ---------------------------------------------------------------------------------------------
-// The data set. Events: five sessions over two days, one server-side event without a session,
-// one event after the range and another app's events, which no panel may count.
+// The data set. Events: seven sessions over two days, one of which runs past midnight inside the
+// range and one past midnight into the range's first day (sessions count once per UTC day they
+// touch, as sessions_daily stores them), one server-side event without a session, one event
+// after the range and another app's events, which no panel may count.
 
 interface SeedEvent {
   app: string;
@@ -105,6 +107,17 @@ const s5 = context({
   os: 'Android',
   device: 'mobile',
 });
+// Runs past midnight inside the range: one session on each day.
+const s6 = context({
+  session: 's6',
+  anon: 'a6',
+  referrer: 'duckduckgo.com',
+  browser: 'Safari',
+  os: 'macOS',
+  device: 'desktop',
+});
+// Starts the day before the range: its part on the range's first day is a session in the range.
+const s7 = context({ session: 's7', anon: 'a7', browser: 'Firefox', os: 'Linux', device: 'desktop' });
 const server = context({ user: 'u2' });
 const later = context({
   session: 's9',
@@ -147,6 +160,12 @@ const EVENTS: SeedEvent[] = [
   event('2024-03-05 14:10:00', 'track', 'purchase', '/checkout', s4),
   event('2024-03-05 15:00:00', 'track', 'purchase', '', server),
   event('2024-03-05 16:20:00', 'pageview', '', '/', s5),
+  event('2024-03-04 23:50:00', 'pageview', '', '/', s6),
+  event('2024-03-05 00:10:00', 'pageview', '', '/pricing', s6),
+  event('2024-03-05 00:12:30', 'track', 'add_to_cart', '/pricing', s6),
+  event('2024-03-03 23:55:00', 'pageview', '', '/blog', s7),
+  event('2024-03-04 00:05:00', 'pageview', '', '/', s7),
+  event('2024-03-04 00:06:00', 'pageview', '', '/pricing', s7),
   event('2024-03-07 12:00:00', 'pageview', '', '/', later),
   event('2024-03-04 10:30:00', 'pageview', '', '/', other),
   event('2024-03-05 10:30:00', 'track', 'add_to_cart', '/', other),
@@ -299,10 +318,11 @@ function expectedProduct(selection: ProductSelection): Map<string, Row[]> {
   const selected = inRange.filter((seed) => selection.eventTypes?.includes(seed.type) ?? true);
   const hour = (seed: SeedEvent) => floorTo(millis(seed.ts), 3_600_000);
 
+  // One session per session id and UTC day, as sessions_daily keeps them.
   const sessions = [
     ...groupBy(
       appEvents.filter((seed) => seed.session !== ''),
-      (seed) => seed.session,
+      (seed) => `${seed.ts.slice(0, 10)} ${seed.session}`,
     ).values(),
   ]
     .map((events) => {
@@ -921,7 +941,7 @@ describe('access control SQL in README.md', () => {
       const example = /app_id = '([0-9a-f-]{36})'/.exec(parsed?.[2] ?? '')?.[1];
       const condition =
         example === undefined ? (parsed?.[2] ?? '') : (parsed?.[2] ?? '').replace(example, APP);
-      expect(tables.length).toBe(7);
+      expect(tables.length).toBe(8);
       for (const table of tables) {
         const rows = await ch.query<{ app_id: string }>(
           `SELECT DISTINCT app_id FROM ${table} WHERE ${condition} ORDER BY app_id`,

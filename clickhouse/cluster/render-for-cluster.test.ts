@@ -44,6 +44,8 @@ const TABLES: Readonly<Record<string, string>> = {
   events_hourly: 'AggregatingMergeTree',
   events_daily_dims: 'AggregatingMergeTree',
   sessions: 'AggregatingMergeTree',
+  events_daily: 'AggregatingMergeTree',
+  sessions_daily: 'AggregatingMergeTree',
   metric_samples: 'MergeTree',
   metric_minutely: 'AggregatingMergeTree',
 };
@@ -52,13 +54,25 @@ const VIEWS: Readonly<Record<string, { source: string; target: string }>> = {
   events_hourly_mv: { source: 'events', target: 'events_hourly' },
   events_daily_dims_mv: { source: 'events', target: 'events_daily_dims' },
   sessions_mv: { source: 'events', target: 'sessions' },
+  events_daily_mv: { source: 'events', target: 'events_daily' },
+  sessions_daily_mv: { source: 'events', target: 'sessions_daily' },
   metric_minutely_mv: { source: 'metric_samples', target: 'metric_minutely' },
 };
 
 describe('renderForCluster on the shipped migrations', () => {
-  it('produces statements ClickHouse parses, each with ON CLUSTER', async () => {
-    expect(rendered.length).toBe(Object.keys(TABLES).length * 2 + Object.keys(VIEWS).length);
-    for (const statement of rendered) {
+  it('produces statements ClickHouse parses, each with ON CLUSTER except the one-off backfills', async () => {
+    const backfills = rendered.filter((statement) => statement.startsWith('INSERT INTO '));
+    // 0008 rebuilds three rollups from the raw events, through the Distributed tables.
+    expect(backfills.map((statement) => statement.split(/\s+/)[2])).toEqual([
+      'events_daily',
+      'events_daily_dims',
+      'sessions_daily',
+    ]);
+    for (const statement of backfills) {
+      expect(statement).toMatch(/\bFROM events\b(?!_local)/);
+      expect(await formatted(statement)).toMatch(/^INSERT INTO /);
+    }
+    for (const statement of rendered.filter((sql) => !backfills.includes(sql))) {
       expect(statement).toContain(ON_CLUSTER);
       // The formatter drops the backquotes it does not need.
       expect(await formatted(statement)).toContain(`ON CLUSTER ${CLUSTER}`);
@@ -101,11 +115,14 @@ describe('renderForCluster on the shipped migrations', () => {
     }
   });
 
-  it('shards every raw table by a deterministic integer key over its real columns', async () => {
+  it('shards every raw table and every backfilled rollup by a deterministic integer key over its real columns', async () => {
     expect(Object.keys(DEFAULT_SHARDING_KEYS).sort()).toEqual([
       'events',
+      'events_daily',
+      'events_daily_dims',
       'events_quarantine',
       'metric_samples',
+      'sessions_daily',
     ]);
     for (const [table, key] of Object.entries(DEFAULT_SHARDING_KEYS)) {
       // DESCRIBE types the expression against the real columns without needing rows.
@@ -171,6 +188,18 @@ describe('renderForCluster on later migrations', () => {
       `DROP TABLE IF EXISTS events ${ON_CLUSTER}`,
       `DROP TABLE IF EXISTS events_local ${ON_CLUSTER}`,
     ]);
+  });
+
+  it('passes a backfill through the Distributed tables only when its target has a sharding key', () => {
+    const rollup =
+      'CREATE TABLE IF NOT EXISTS events_daily\n(\n    app_id UUID\n)\nENGINE = AggregatingMergeTree\nORDER BY app_id';
+    const backfill = 'INSERT INTO events_daily SELECT app_id FROM events';
+    expect(renderForCluster([backfill], { cluster: CLUSTER, previous: [...previous, rollup] })).toEqual([
+      backfill,
+    ]);
+    expect(() =>
+      renderForCluster([backfill], { cluster: CLUSTER, previous: [...previous, rollup], shardingKeys: {} }),
+    ).toThrow(/needs a sharding key/);
   });
 
   it('refuses statements and names it cannot render faithfully', () => {

@@ -43,6 +43,12 @@ export const DEFAULT_SHARDING_KEYS: Readonly<Record<string, string>> = {
   events_quarantine: 'cityHash64(app_id, payload)',
   // One series (app, name, labels) per shard keeps each metric_minutely row complete.
   metric_samples: 'cityHash64(app_id, name, toString(labels))',
+  // Rollups are written by their shard's views; these keys only route a migration's backfill
+  // (INSERT ... SELECT through the Distributed tables). A session's day rows go where its events
+  // are, so that shard's views keep adding to the same rows.
+  events_daily: 'cityHash64(app_id, day)',
+  events_daily_dims: 'cityHash64(app_id, dimension, value)',
+  sessions_daily: 'cityHash64(app_id, session_id)',
 };
 
 const IDENTIFIER = '[A-Za-z_][A-Za-z0-9_]*';
@@ -66,6 +72,7 @@ const CREATE_VIEW = new RegExp(
   'i',
 );
 const ALTER_TABLE = new RegExp(`^ALTER\\s+TABLE\\s+(${IDENTIFIER})\\s+([\\s\\S]*)$`, 'i');
+const INSERT_SELECT = new RegExp(`^INSERT\\s+INTO\\s+(${IDENTIFIER})\\s+SELECT\\b`, 'i');
 const DROP = new RegExp(`^DROP\\s+(TABLE|VIEW)\\s+(IF\\s+EXISTS\\s+)?(${IDENTIFIER})(\\s+SYNC)?$`, 'i');
 const ENGINE = /\bENGINE\s*=\s*([A-Za-z]+)(?:\s*\(([^()]*)\))?/i;
 const COLUMN_ALTER = /^(ADD|DROP|MODIFY|RENAME|COMMENT|CLEAR)\s+COLUMN\b/i;
@@ -132,9 +139,19 @@ function renderStatement(statement: string, context: RenderContext): string[] {
     // The Distributed table goes first so nothing writes into a local table being dropped.
     return context.tables.has(name) ? [dropOne(name), dropOne(`${name}${LOCAL_SUFFIX}`)] : [dropOne(name)];
   }
+  const insert = INSERT_SELECT.exec(statement);
+  if (insert) {
+    // A backfill: it reads every shard through the Distributed source and writes through the
+    // Distributed target, which needs a sharding key to route rows; it runs once, not per node.
+    const target = insert[1] ?? '';
+    if (!context.tables.has(target) || context.shardingKeys[target] === undefined) {
+      throw new ClusterRenderError(`${target}: a backfill target needs a sharding key for a cluster`);
+    }
+    return [statement];
+  }
   throw new ClusterRenderError(
-    `cannot render for a cluster (only CREATE TABLE, CREATE MATERIALIZED VIEW ... TO, ALTER TABLE ` +
-      `and DROP are supported): ${statement.split('\n')[0]}`,
+    `cannot render for a cluster (only CREATE TABLE, CREATE MATERIALIZED VIEW ... TO, ALTER TABLE, ` +
+      `INSERT INTO ... SELECT and DROP are supported): ${statement.split('\n')[0]}`,
   );
 }
 

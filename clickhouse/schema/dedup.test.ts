@@ -52,9 +52,17 @@ async function snapshot(apps: readonly string[]) {
        (SELECT sum(event_count) FROM events_hourly WHERE app_id IN {apps:Array(UUID)}) AS hourly_events,
        (SELECT uniqCombined64Merge(unique_visitors) FROM events_hourly WHERE app_id IN {apps:Array(UUID)})
          AS hourly_visitors,
+       (SELECT sum(event_count) FROM events_daily WHERE app_id IN {apps:Array(UUID)}) AS daily_events,
+       (SELECT sum(pageviews) FROM events_daily WHERE app_id IN {apps:Array(UUID)}) AS daily_pageviews,
+       (SELECT uniqCombined64Merge(unique_sessions) FROM events_daily WHERE app_id IN {apps:Array(UUID)})
+         AS daily_sessions,
        (SELECT sum(event_count) FROM events_daily_dims WHERE app_id IN {apps:Array(UUID)}) AS dims_events,
-       (SELECT sum(event_count) FROM sessions WHERE app_id IN {apps:Array(UUID)}) AS session_events,
-       (SELECT sum(pageviews) FROM sessions WHERE app_id IN {apps:Array(UUID)}) AS session_pageviews`,
+       (SELECT uniqCombined64Merge(12)(unique_visitors) FROM events_daily_dims
+          WHERE app_id IN {apps:Array(UUID)} AND dimension = 'browser') AS dims_visitors,
+       (SELECT sum(event_count) FROM sessions_daily WHERE app_id IN {apps:Array(UUID)}) AS session_events,
+       (SELECT sum(pageviews) FROM sessions_daily WHERE app_id IN {apps:Array(UUID)}) AS session_pageviews,
+       (SELECT count() FROM (SELECT day, session_id FROM sessions_daily WHERE app_id IN {apps:Array(UUID)}
+          GROUP BY day, session_id)) AS session_days`,
     { params: { apps } },
   );
   const count = (name: string) => Number(row?.[name]);
@@ -63,9 +71,14 @@ async function snapshot(apps: readonly string[]) {
     raw_partitions: count('raw_partitions'),
     hourly_events: count('hourly_events'),
     hourly_visitors: count('hourly_visitors'),
+    daily_events: count('daily_events'),
+    daily_pageviews: count('daily_pageviews'),
+    daily_sessions: count('daily_sessions'),
     dims_events: count('dims_events'),
+    dims_visitors: count('dims_visitors'),
     session_events: count('session_events'),
     session_pageviews: count('session_pageviews'),
+    session_days: count('session_days'),
   };
 }
 
@@ -77,9 +90,13 @@ describe('a retried events batch', () => {
     expect(once.raw_events).toBe(BATCH_EVENTS);
     expect(once.raw_partitions).toBe(2);
     expect(once.hourly_events).toBe(BATCH_EVENTS);
+    expect(once.daily_events).toBe(BATCH_EVENTS);
+    expect(once.daily_pageviews).toBeGreaterThan(0);
     // Each dimension row set counts every event once; six dimensions.
     expect(once.dims_events).toBe(BATCH_EVENTS * 6);
     expect(once.session_events).toBeGreaterThan(BATCH_EVENTS * 0.9);
+    // Sessions at 23:45 run past midnight: at least one (day, session) per session.
+    expect(once.session_days).toBeGreaterThanOrEqual(BATCH_SESSIONS);
 
     await sendEvents(bytes, 'spool:events:000001');
     await sendEvents(bytes, 'spool:events:000001');
@@ -92,9 +109,14 @@ describe('a retried events batch', () => {
       raw_partitions: 2,
       hourly_events: 2 * once.hourly_events,
       hourly_visitors: once.hourly_visitors,
+      daily_events: 2 * once.daily_events,
+      daily_pageviews: 2 * once.daily_pageviews,
+      daily_sessions: once.daily_sessions,
       dims_events: 2 * once.dims_events,
+      dims_visitors: once.dims_visitors,
       session_events: 2 * once.session_events,
       session_pageviews: 2 * once.session_pageviews,
+      session_days: once.session_days,
     });
   });
 
@@ -109,6 +131,12 @@ describe('a retried events batch', () => {
     const after = await snapshot(apps);
     expect(after.raw_events).toBe(BATCH_EVENTS);
     expect(after.hourly_events).toBe(2 * BATCH_EVENTS);
+    expect(after.daily_events).toBe(2 * BATCH_EVENTS);
+    const [raw] = await engine.ch.query<{ session_events: string }>(
+      "SELECT count() AS session_events FROM events WHERE app_id IN {apps:Array(UUID)} AND session_id != ''",
+      { params: { apps } },
+    );
+    expect(after.session_events).toBe(2 * Number(raw?.session_events));
   });
 });
 

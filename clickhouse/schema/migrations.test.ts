@@ -1,6 +1,7 @@
 // The migration runner against a real embedded engine: a fresh store gets every migration,
 // a re-run changes nothing, the record matches the files, an edited migration is refused, and
-// the tables other code is written against have the columns it expects.
+// the tables other code is written against have the columns it expects. That an older install
+// gets complete rollups when it upgrades is upgrade.test.ts.
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +42,7 @@ async function columnsOf(table: string): Promise<string[]> {
 describe('runMigrations', () => {
   it('applies every migration, in order, to an empty store', async () => {
     const files = await loadMigrations();
-    expect(files.length).toBeGreaterThanOrEqual(7);
+    expect(files.length).toBeGreaterThanOrEqual(8);
     expect(engine.applied).toEqual(files.map((migration) => migration.name));
     expect(engine.applied[0]).toBe('0001_events');
   });
@@ -174,6 +175,8 @@ describe('schema contract', () => {
       'country LowCardinality(String)',
       'properties String',
       'retention_days UInt16',
+      // 0009: computed from properties on insert, for metadata breakdowns.
+      'property_values Map(LowCardinality(String), String)',
     ]);
   });
 
@@ -191,6 +194,32 @@ describe('schema contract', () => {
       retention_days: 365,
       same_time: 1,
     });
+  });
+
+  it('property_values holds what the JSON path answers for each top-level key', async () => {
+    const app = '0190a1b2-0000-7000-8000-0000000b0a75';
+    const properties = {
+      plan: 'pro',
+      quoted: 'say "hi"\\n',
+      unicode: 'caf\u00e9 \u{1F600}',
+      n: 3.5,
+      flag: true,
+      none: null,
+      nested: { tier: 'gold', n: [1, 2] },
+      list: ['a', 1],
+      empty: '',
+    };
+    await engine.ch.insert('events', [{ app_id: app, properties: JSON.stringify(properties) }]);
+    const keys = [...Object.keys(properties), 'missing'];
+    const [row] = await engine.ch.query<{ mapped: string[]; parsed: string[] }>(
+      `SELECT arrayMap(k -> property_values[k], {keys:Array(String)}) AS mapped,
+              arrayMap(k -> if(JSONType(properties, k) = 'String', JSONExtractString(properties, k),
+                               JSONExtractRaw(properties, k)), {keys:Array(String)}) AS parsed
+       FROM events WHERE app_id = {app:UUID}`,
+      { params: { app, keys } },
+    );
+    expect(row?.mapped).toEqual(row?.parsed);
+    expect(row?.mapped.slice(0, 3)).toEqual([properties.plan, properties.quoted, properties.unicode]);
   });
 
   it('the other tables have the agreed columns', async () => {
@@ -211,6 +240,16 @@ describe('schema contract', () => {
       'unique_sessions AggregateFunction(uniqCombined64, String)',
       'retention_days SimpleAggregateFunction(max, UInt16)',
     ]);
+    expect(await columnsOf('events_daily')).toEqual([
+      'app_id UUID',
+      'day Date',
+      'event_count SimpleAggregateFunction(sum, UInt64)',
+      'pageviews SimpleAggregateFunction(sum, UInt64)',
+      'unique_visitors AggregateFunction(uniqCombined64, String)',
+      'unique_sessions AggregateFunction(uniqCombined64, String)',
+      'retention_days SimpleAggregateFunction(max, UInt16)',
+    ]);
+    // Since 0008 its unique counts are uniqCombined64(12) states: read with uniqCombined64Merge(12).
     expect(await columnsOf('events_daily_dims')).toEqual([
       'app_id UUID',
       'day Date',
@@ -218,13 +257,16 @@ describe('schema contract', () => {
       'value String',
       'event_type LowCardinality(String)',
       'event_count SimpleAggregateFunction(sum, UInt64)',
-      'unique_visitors AggregateFunction(uniqCombined64, String)',
-      'unique_sessions AggregateFunction(uniqCombined64, String)',
+      'unique_visitors AggregateFunction(uniqCombined64(12), String)',
+      'unique_sessions AggregateFunction(uniqCombined64(12), String)',
       'retention_days SimpleAggregateFunction(max, UInt16)',
     ]);
-    expect(await columnsOf('sessions')).toEqual([
+    // Keyed by cityHash64(session_id) (0008): group by day and session_key to merge a session's rows.
+    expect(await columnsOf('sessions_daily')).toEqual([
       'app_id UUID',
-      'session_id String',
+      'day Date',
+      'session_key UInt64',
+      'session_id SimpleAggregateFunction(any, String)',
       "visitor_id AggregateFunction(argMax, String, Tuple(DateTime64(3, 'UTC'), UUID))",
       "started_at SimpleAggregateFunction(min, DateTime64(3, 'UTC'))",
       "ended_at SimpleAggregateFunction(max, DateTime64(3, 'UTC'))",
@@ -261,6 +303,26 @@ describe('schema contract', () => {
       'value_quantiles AggregateFunction(quantileTDigest, Float64)',
       'retention_days SimpleAggregateFunction(max, UInt16)',
     ]);
+  });
+
+  it('has the day-grain rollups and their views, and no longer the per-session sessions table (0008)', async () => {
+    const rows = await engine.ch.query<{ name: string; engine: string }>(
+      `SELECT name, engine FROM system.tables
+       WHERE database = {db:String} AND (name LIKE 'events_daily%' OR name LIKE 'sessions%') ORDER BY name`,
+      { params: { db: TEST_DATABASE } },
+    );
+    expect(rows).toEqual([
+      { name: 'events_daily', engine: 'AggregatingMergeTree' },
+      { name: 'events_daily_dims', engine: 'AggregatingMergeTree' },
+      { name: 'events_daily_dims_mv', engine: 'MaterializedView' },
+      { name: 'events_daily_mv', engine: 'MaterializedView' },
+      { name: 'sessions_daily', engine: 'AggregatingMergeTree' },
+      { name: 'sessions_daily_mv', engine: 'MaterializedView' },
+    ]);
+    expect(await columnsOf('sessions')).toEqual([]);
+    await expect(engine.ch.query('SELECT count() FROM sessions')).rejects.toMatchObject({
+      type: 'UNKNOWN_TABLE',
+    });
   });
 
   it('every table that takes batch inserts remembers tokens for retries', async () => {

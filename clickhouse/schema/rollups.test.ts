@@ -3,16 +3,29 @@
 // states; then every rollup answer is compared with the same question asked of the raw table.
 // Counts, sums, min/max, argMin/argMax and bucket counts must be equal. Unique counts must be
 // equal too: uniqCombined64 is order-independent, so merged states and a single pass over the
-// raw rows agree exactly (the test makes sure some groups pass its exact-mode threshold, where
-// HyperLogLog takes over). Only the t-digest quantiles are compared within a tolerance.
+// raw rows agree exactly, provided the raw side uses the same precision as the rollup's states
+// (uniqCombined64(12) for events_daily_dims since 0008). The test makes sure some groups pass
+// each precision's exact-mode threshold, where HyperLogLog takes over. Only the t-digest
+// quantiles are compared within a tolerance.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueryParams } from '../types.ts';
 import {
+  compareAnswers,
+  DIMS_PER_DAY,
+  type DimsQuestion,
+  dimsQuestion,
+  EVENTS_DAILY_PER_DAY,
+  IN_APPS,
   INSERT_METRIC_SAMPLES_SQL,
   insertEventsSql,
   type MigratedEngine,
   openMigratedEngine,
+  SESSIONS_PER_DAY,
+  SESSIONS_RAW,
+  UNIQ_12_EXACT_MODE_LIMIT,
+  UNIQ_12_TOLERANCE,
+  VISITORS_RAW,
 } from './fixtures.ts';
 
 // 300k events in 4 inserts; each insert is cut into blocks of 16k rows, so each view writes
@@ -27,7 +40,8 @@ const SESSIONS = 40_000;
 const VISITORS = 20_000;
 const APPS = 4;
 const METRIC_SAMPLES = 60_000;
-// Above this many distinct values a uniqCombined64 state is a HyperLogLog sketch.
+// Above this many distinct values a uniqCombined64 state is a HyperLogLog sketch (2^(17 - 5);
+// for events_daily_dims's uniqCombined64(12) see UNIQ_12_EXACT_MODE_LIMIT).
 const UNIQ_EXACT_MODE_LIMIT = 4_096;
 // The t-digest's p95 must rank between p93 and p97 among the raw values.
 const P95_RANK_TOLERANCE = 0.02;
@@ -61,45 +75,36 @@ afterAll(async () => {
   await engine?.dispose();
 });
 
-interface Comparison {
-  rollupRows: number;
-  rawRows: number;
-  onlyInRollup: unknown[];
-  onlyInRaw: unknown[];
-}
-
-const SAMPLE_DIFFERENCES = 5;
-
-/** Row counts of both answers, and a few rows each has that the other lacks. */
-async function compare(rollup: string, raw: string): Promise<Comparison> {
-  const count = async (sql: string) => {
-    const [row] = await engine.ch.query<{ rows: string }>(`SELECT count() AS rows FROM (${sql})`, { params });
-    return Number(row?.rows);
-  };
-  const except = (left: string, right: string) =>
-    engine.ch.query(
-      `SELECT * FROM (SELECT * FROM (${left}) EXCEPT SELECT * FROM (${right})) LIMIT ${SAMPLE_DIFFERENCES}`,
-      { params },
-    );
-  return {
-    rollupRows: await count(rollup),
-    rawRows: await count(raw),
-    onlyInRollup: await except(rollup, raw),
-    onlyInRaw: await except(raw, rollup),
-  };
-}
-
 async function expectEqualAnswers(rollup: string, raw: string, minimumRows: number): Promise<void> {
-  const result = await compare(rollup, raw);
+  const result = await compareAnswers(engine.ch, rollup, raw, params);
   expect(result.onlyInRollup).toEqual([]);
   expect(result.onlyInRaw).toEqual([]);
   expect(result.rollupRows).toBe(result.rawRows);
   expect(result.rawRows).toBeGreaterThanOrEqual(minimumRows);
 }
 
-const VISITORS_RAW = "uniqCombined64If(visitor_id, visitor_id != '')";
-const SESSIONS_RAW = "uniqCombined64If(session_id, session_id != '')";
-const IN_APPS = 'app_id IN {apps:Array(UUID)}';
+/**
+ * events_daily_dims equals raw, unique counts included; in groups of exactly 128 distinct values,
+ * where uniqCombined64(12) depends on insert order (see UNIQ_12_EXACT_MODE_LIMIT), the rollup is
+ * within the sketch's tolerance of the exact count instead.
+ */
+async function expectDimsEqualRaw(question: DimsQuestion, minimumRows: number): Promise<void> {
+  await expectEqualAnswers(question.rollup, question.raw, minimumRows);
+  const [boundary] = await engine.ch.query<{ groups: string; worst: number }>(question.boundary, { params });
+  expect(Number(boundary?.worst)).toBeLessThan(UNIQ_12_TOLERANCE);
+}
+
+/** How many rows of `sql` have `column` above `limit`. */
+async function rowsAbove(sql: string, column: string, limit: number): Promise<number> {
+  const [row] = await engine.ch.query<{ rows: string }>(
+    `SELECT countIf(${column} > ${limit}) AS rows FROM (${sql})`,
+    { params },
+  );
+  return Number(row?.rows);
+}
+
+// The generated data covers parts of four UTC days (see eventsSelect).
+const DAYS = 4;
 
 describe('events_hourly', () => {
   it('stores every inserted event once', async () => {
@@ -148,32 +153,90 @@ describe('events_hourly', () => {
   });
 });
 
-const DIMENSIONS_RAW = `[('browser', toString(browser)), ('os', toString(os)), ('device_type', toString(device_type)),
-  ('path', path), ('referrer_domain', toString(referrer_domain)), ('country', toString(country))]`;
+describe('events_daily', () => {
+  it('stores every inserted event once', async () => {
+    const [row] = await engine.ch.query<{ events: string }>(
+      `SELECT sum(event_count) AS events FROM events_daily WHERE ${IN_APPS}`,
+      { params },
+    );
+    expect(Number(row?.events)).toBe(TOTAL_EVENTS);
+  });
+
+  it('equals raw per app and day: events, page views, unique visitors and sessions', async () => {
+    await expectEqualAnswers(EVENTS_DAILY_PER_DAY.rollup, EVENTS_DAILY_PER_DAY.raw, APPS * DAYS);
+  });
+
+  it('equals raw per app over the whole range, where unique counts are HyperLogLog sketches', async () => {
+    const raw = `SELECT app_id, count(), countIf(event_type = 'pageview'), ${VISITORS_RAW} AS visitors,
+                        ${SESSIONS_RAW} AS sessions
+                 FROM events WHERE ${IN_APPS} GROUP BY app_id`;
+    await expectEqualAnswers(
+      `SELECT app_id, sum(event_count), sum(pageviews), uniqCombined64Merge(unique_visitors),
+              uniqCombined64Merge(unique_sessions)
+       FROM events_daily WHERE ${IN_APPS} GROUP BY app_id`,
+      raw,
+      APPS,
+    );
+    expect(await rowsAbove(raw, 'visitors', UNIQ_EXACT_MODE_LIMIT)).toBe(APPS);
+    expect(await rowsAbove(raw, 'sessions', UNIQ_EXACT_MODE_LIMIT)).toBe(APPS);
+  });
+
+  it('agrees with events_hourly on every day and on the unique counts of the whole range', async () => {
+    await expectEqualAnswers(
+      `SELECT app_id, day, sum(event_count) FROM events_daily WHERE ${IN_APPS} GROUP BY app_id, day`,
+      `SELECT app_id, toDate(hour) AS day, sum(event_count) FROM events_hourly WHERE ${IN_APPS} GROUP BY app_id, day`,
+      APPS * DAYS,
+    );
+    await expectEqualAnswers(
+      `SELECT app_id, uniqCombined64Merge(unique_visitors), uniqCombined64Merge(unique_sessions)
+       FROM events_daily WHERE ${IN_APPS} GROUP BY app_id`,
+      `SELECT app_id, uniqCombined64Merge(unique_visitors), uniqCombined64Merge(unique_sessions)
+       FROM events_hourly WHERE ${IN_APPS} GROUP BY app_id`,
+      APPS,
+    );
+  });
+});
 
 describe('events_daily_dims', () => {
-  it('equals raw per app, day, dimension, value and event type', async () => {
-    await expectEqualAnswers(
-      `SELECT app_id, day, dimension, value, event_type, sum(event_count), uniqCombined64Merge(unique_visitors),
-              uniqCombined64Merge(unique_sessions)
-       FROM events_daily_dims WHERE ${IN_APPS} GROUP BY app_id, day, dimension, value, event_type`,
-      `SELECT app_id, toDate(ts) AS day, dim.1, dim.2, event_type, count(), ${VISITORS_RAW}, ${SESSIONS_RAW}
-       FROM events ARRAY JOIN ${DIMENSIONS_RAW} AS dim
-       WHERE ${IN_APPS} GROUP BY app_id, day, dim.1, dim.2, event_type`,
-      APPS * 3 * 200,
+  it('equals raw per app, day, dimension, value and event type, counting uniques with uniqCombined64(12)', async () => {
+    await expectDimsEqualRaw(DIMS_PER_DAY, APPS * 3 * 200);
+  });
+
+  it('equals raw per app, dimension and value across days and event types, past the exact mode of (12)', async () => {
+    const question = dimsQuestion(['app_id', 'dimension', 'value']);
+    await expectDimsEqualRaw(question, APPS * 200);
+    // Every path (about 375 sessions of an app each) is a HyperLogLog sketch at precision 12.
+    expect(await rowsAbove(question.rawGroups, 'visitors', UNIQ_12_EXACT_MODE_LIMIT)).toBeGreaterThanOrEqual(
+      APPS * 200,
+    );
+    expect(await rowsAbove(question.rawGroups, 'sessions', UNIQ_12_EXACT_MODE_LIMIT)).toBeGreaterThanOrEqual(
+      APPS * 200,
     );
   });
 
-  it('equals raw per app, dimension and value across days and event types', async () => {
-    await expectEqualAnswers(
-      `SELECT app_id, dimension, value, sum(event_count), uniqCombined64Merge(unique_visitors),
-              uniqCombined64Merge(unique_sessions)
-       FROM events_daily_dims WHERE ${IN_APPS} GROUP BY app_id, dimension, value`,
-      `SELECT app_id, dim.1, dim.2, count(), ${VISITORS_RAW}, ${SESSIONS_RAW}
-       FROM events ARRAY JOIN ${DIMENSIONS_RAW} AS dim
-       WHERE ${IN_APPS} GROUP BY app_id, dim.1, dim.2`,
-      APPS * 200,
+  it('stores (12) states: the default precision would not read them as the same answer', async () => {
+    const [row] = await engine.ch.query<{ type: string }>(
+      `SELECT toTypeName(unique_visitors) AS type FROM events_daily_dims WHERE ${IN_APPS} LIMIT 1`,
+      { params },
     );
+    expect(row?.type).toBe('AggregateFunction(uniqCombined64(12), String)');
+  });
+
+  it('counts visitors within the documented tolerance of the exact distinct count', async () => {
+    const rows = await engine.ch.query<{ approx: string; exact: string }>(
+      `SELECT r.approx AS approx, e.exact AS exact
+       FROM (SELECT app_id, uniqCombined64Merge(12)(unique_visitors) AS approx FROM events_daily_dims
+             WHERE ${IN_APPS} AND dimension = 'browser' GROUP BY app_id) AS r
+       INNER JOIN (SELECT app_id, uniqExactIf(visitor_id, visitor_id != '') AS exact FROM events
+                   WHERE ${IN_APPS} GROUP BY app_id) AS e USING (app_id)`,
+      { params },
+    );
+    expect(rows.length).toBe(APPS);
+    for (const row of rows) {
+      expect(Number(row.exact)).toBeGreaterThan(UNIQ_12_EXACT_MODE_LIMIT);
+      // Three standard errors of a 2^12-cell HyperLogLog (see 0008_daily_rollups.sql).
+      expect(Math.abs(Number(row.approx) / Number(row.exact) - 1)).toBeLessThan(UNIQ_12_TOLERANCE);
+    }
   });
 
   it('sums every dimension to the total event count', async () => {
@@ -194,18 +257,47 @@ describe('events_daily_dims', () => {
   });
 });
 
-const SESSIONS_ROLLUP = `SELECT app_id, session_id, argMaxMerge(visitor_id) AS visitor, min(started_at), max(ended_at),
-         sum(pageviews), sum(event_count), argMinMerge(entry_url), argMaxMerge(exit_url)
-  FROM sessions WHERE ${IN_APPS} GROUP BY app_id, session_id`;
+describe('sessions_daily', () => {
+  it('equals raw per app, UTC day and session: visitor, start, end, page views, events, entry and exit URL', async () => {
+    await expectEqualAnswers(SESSIONS_PER_DAY.rollup, SESSIONS_PER_DAY.raw, SESSIONS * 0.9);
+  });
 
-describe('sessions', () => {
-  it('equals raw per session: visitor, start, end, page views, events, entry and exit URL', async () => {
+  it('counts a session that runs past UTC midnight once per day it touches, each row within its day', async () => {
+    const [rows] = await engine.ch.query<{ sessions: string; rows: string; outside_day: string }>(
+      `SELECT uniqExact(app_id, session_id) AS sessions, count() AS rows,
+              countIf(toDate(started) != day OR toDate(ended) != day) AS outside_day
+       FROM (${SESSIONS_PER_DAY.rollup})`,
+      { params },
+    );
+    const [days] = await engine.ch.query<{ most_days: string; two_days: string; across_months: string }>(
+      `SELECT max(days) AS most_days, countIf(days = 2) AS two_days, countIf(months = 2) AS across_months
+       FROM (SELECT app_id, session_id, uniqExact(day) AS days, uniqExact(toStartOfMonth(day)) AS months
+             FROM (${SESSIONS_PER_DAY.rollup}) GROUP BY app_id, session_id)`,
+      { params },
+    );
+    // Sessions last at most 30 minutes: some touch two days, some of those two months, none more.
+    expect(Number(days?.most_days)).toBe(2);
+    expect(Number(days?.two_days)).toBeGreaterThan(0);
+    expect(Number(days?.across_months)).toBeGreaterThan(0);
+    expect(Number(rows?.rows)).toBe(Number(rows?.sessions) + Number(days?.two_days));
+    expect(Number(rows?.outside_day)).toBe(0);
+  });
+
+  it('keys each row by the hash of its session id, with one session id per app, day and key', async () => {
+    const [row] = await engine.ch.query<{ keys: string; ids: string; wrong_keys: string }>(
+      `SELECT uniqExact(app_id, day, session_key) AS keys, uniqExact(app_id, day, session_id) AS ids,
+              countIf(session_key != cityHash64(session_id)) AS wrong_keys
+       FROM sessions_daily WHERE ${IN_APPS}`,
+      { params },
+    );
+    expect(Number(row?.wrong_keys)).toBe(0);
+    expect(Number(row?.keys)).toBe(Number(row?.ids));
+    // Grouped by the key, as readers that merge with FINAL or GROUP BY session_key do: the same answer.
     await expectEqualAnswers(
-      SESSIONS_ROLLUP,
-      `SELECT app_id, session_id, argMax(visitor_id, (ts, event_id)), min(ts), max(ts),
-              countIf(event_type = 'pageview'), count(),
-              argMinIf(url, (ts, event_id), url != ''), argMaxIf(url, (ts, event_id), url != '')
-       FROM events WHERE ${IN_APPS} AND session_id != '' GROUP BY app_id, session_id`,
+      `SELECT app_id, day, any(session_id), argMaxMerge(visitor_id), min(started_at), max(ended_at), sum(pageviews),
+              sum(event_count), argMinMerge(entry_url), argMaxMerge(exit_url)
+       FROM sessions_daily WHERE ${IN_APPS} GROUP BY app_id, day, session_key`,
+      SESSIONS_PER_DAY.raw,
       SESSIONS * 0.9,
     );
   });
@@ -213,9 +305,9 @@ describe('sessions', () => {
   it('attributes a session that identified midway to the identified user', async () => {
     const [row] = await engine.ch.query<{ started_anonymous: string }>(
       `SELECT countIf(startsWith(visitor, 'u') AND first_user = '') AS started_anonymous
-       FROM (${SESSIONS_ROLLUP}) AS s
-       INNER JOIN (SELECT session_id, argMin(user_id, (ts, event_id)) AS first_user FROM events
-                   WHERE ${IN_APPS} AND session_id != '' GROUP BY session_id) AS f USING (session_id)`,
+       FROM (${SESSIONS_PER_DAY.rollup}) AS s
+       INNER JOIN (SELECT toDate(ts) AS day, session_id, argMin(user_id, (ts, event_id)) AS first_user FROM events
+                   WHERE ${IN_APPS} AND session_id != '' GROUP BY day, session_id) AS f USING (day, session_id)`,
       { params },
     );
     expect(Number(row?.started_anonymous)).toBeGreaterThan(0);
@@ -259,7 +351,13 @@ describe('metric_minutely', () => {
 
 describe('after background merges', () => {
   it('rollups still equal raw once their parts are merged', async () => {
-    for (const table of ['events_hourly', 'events_daily_dims', 'sessions', 'metric_minutely']) {
+    for (const table of [
+      'events_hourly',
+      'events_daily',
+      'events_daily_dims',
+      'sessions_daily',
+      'metric_minutely',
+    ]) {
       await engine.ch.command(`OPTIMIZE TABLE ${table} FINAL`);
     }
     await expectEqualAnswers(
@@ -271,14 +369,21 @@ describe('after background merges', () => {
       APPS * 5 * 72,
     );
     await expectEqualAnswers(
-      `SELECT app_id, session_id, argMaxMerge(visitor_id), started_at, ended_at, pageviews, event_count,
+      `SELECT app_id, day, event_count, pageviews, uniqCombined64Merge(unique_visitors),
+              uniqCombined64Merge(unique_sessions)
+       FROM events_daily FINAL WHERE ${IN_APPS} GROUP BY app_id, day, event_count, pageviews`,
+      EVENTS_DAILY_PER_DAY.raw,
+      APPS * DAYS,
+    );
+    // Background merges merged its states in another order than the per-insert states were:
+    // still equal raw (and within tolerance at exactly 128 values, see UNIQ_12_EXACT_MODE_LIMIT).
+    await expectDimsEqualRaw(DIMS_PER_DAY, APPS * 3 * 200);
+    await expectEqualAnswers(
+      `SELECT app_id, day, session_id, argMaxMerge(visitor_id), started_at, ended_at, pageviews, event_count,
               argMinMerge(entry_url), argMaxMerge(exit_url)
-       FROM sessions FINAL WHERE ${IN_APPS}
-       GROUP BY app_id, session_id, started_at, ended_at, pageviews, event_count`,
-      `SELECT app_id, session_id, argMax(visitor_id, (ts, event_id)), min(ts), max(ts),
-              countIf(event_type = 'pageview'), count(),
-              argMinIf(url, (ts, event_id), url != ''), argMaxIf(url, (ts, event_id), url != '')
-       FROM events WHERE ${IN_APPS} AND session_id != '' GROUP BY app_id, session_id`,
+       FROM sessions_daily FINAL WHERE ${IN_APPS}
+       GROUP BY app_id, day, session_key, session_id, started_at, ended_at, pageviews, event_count`,
+      SESSIONS_PER_DAY.raw,
       SESSIONS * 0.9,
     );
   });

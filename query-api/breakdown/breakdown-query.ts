@@ -4,9 +4,10 @@
 // values by events, then folds everything below the top N into one row whose visitors are the
 // merged states (a true distinct count, not a sum). The counts come from the daily rollup for
 // whole UTC days and from the raw table for the rest (see planDimensions); both produce the same
-// uniqCombined64 states, so merging them gives the raw answer.
+// uniqCombined64(12) states (the rollup's precision, see migration 0008), so merging them gives
+// the raw answer.
 import type { ClickHouse } from '../../clickhouse/index.ts';
-import { dayParam, INSTANT, instantParam, num, RAW, runQuery } from '../execution/index.ts';
+import { dayParam, INSTANT, instantParam, num, runQuery } from '../execution/index.ts';
 import {
   type Dimension,
   type DimensionPlan,
@@ -25,6 +26,14 @@ const DAY_MS = 86_400_000;
 // Ranks are UInt64; values with no events in the current period get this rank, so they always
 // fold into "other" instead of pushing real values out of the top list.
 const UNRANKED = '18446744073709551615';
+// Unique visitors per value, with events_daily_dims' precision (12) on both paths.
+const visitorsStateIf = (condition: string) =>
+  `uniqCombined64StateIf(12)(visitor_id, visitor_id != '' AND ${condition})`;
+const mergeVisitorsIf = (state: string, condition: string) =>
+  `uniqCombined64MergeIf(12)(${state}, ${condition})`;
+const mergeVisitors = (state: string) => `uniqCombined64Merge(12)(${state})`;
+// The top values the ranking chose, bound as two parallel arrays.
+const IS_TOP = 'has(arrayZip({topDimensions:Array(String)}, {topValues:Array(String)}), (dimension, value))';
 
 export interface BreakdownRequest {
   appId: string;
@@ -35,6 +44,11 @@ export interface BreakdownRequest {
   /** Only events of this type. */
   eventType?: string | undefined;
   limit: number;
+  /**
+   * Add the "other" row (default true). Without it only the top values' visitor states are
+   * merged, which is most of the work when a dimension has many values (paths).
+   */
+  withOther?: boolean;
 }
 
 export interface Counts {
@@ -54,6 +68,24 @@ export interface BreakdownAnswer {
   plan: DimensionPlan;
   /** Rows per dimension label, top values first (events desc, then value), "other" last. */
   rows: Map<string, BreakdownRow[]>;
+}
+
+interface RankedRow {
+  dimension: string;
+  value: string;
+  events: string;
+  prev_events: string;
+  rank: string;
+  all_events: string;
+  all_prev_events: string;
+  all_values: string;
+}
+
+interface StatesRow {
+  dimension: string;
+  bucket: string | null;
+  visitors: string;
+  prev_visitors: string;
 }
 
 interface Row {
@@ -81,6 +113,7 @@ export async function queryBreakdown(
     (dimension, index) => (days ? dimensionSpec(dimension).rollup : labels[index]) ?? '',
   );
   const withPrevious = previous !== undefined;
+  const withOther = request.withOther ?? true;
   const typeFilter = request.eventType === undefined ? '' : 'AND event_type = {eventType:String}';
   const params: Record<string, unknown> = {
     app: request.appId,
@@ -113,7 +146,7 @@ export async function queryBreakdown(
      WHERE app_id = {app:UUID} AND ts >= {scanFrom:${INSTANT}} AND ts < {to:${INSTANT}} ${extra} ${typeFilter}`;
   const current = `ts >= {from:${INSTANT}}`;
 
-  let sql: string;
+  let result: Row[];
   if (days) {
     Object.assign(params, {
       keys,
@@ -127,62 +160,89 @@ export async function queryBreakdown(
       rawAfter: instantParam(days.to),
     });
     // Rollup rows as they are, plus (for the edges) raw rows folded into the same state type.
-    // Ranking needs only event counts; the visitor states are merged once, straight into the
-    // final numbers: building merged states for every value first costs several times more.
-    const rows = [
-      `SELECT dimension, value, day >= {currentDay:Date} AS current, toUInt64(event_count) AS e, unique_visitors AS vs
-       FROM events_daily_dims
-       WHERE app_id = {app:UUID} AND dimension IN {keys:Array(String)}
-         AND day >= {dayFrom:Date} AND day < {dayTo:Date} AND NOT has({cutDays:Array(Date)}, day) ${typeFilter}`,
-    ];
-    if (plan.source !== 'events_daily_dims') {
-      // Only what the rollup part does not cover: the edges outside its days, and its cut days.
-      const outside = `AND (ts < {rawBefore:${INSTANT}} OR ts >= {rawAfter:${INSTANT}} OR has({cutDays:Array(Date)}, toDate(ts)))`;
-      rows.push(
-        `SELECT ${rawColumns}, ${current} AS current, count() AS e, ${RAW.visitorsState} AS vs
-         ${rawWhere(outside)}
-         GROUP BY dimension, value, current`,
-      );
-    }
-    const source = `(${rows.join('\n       UNION ALL\n       ')})`;
-    sql = `
-WITH top AS (
-    SELECT dimension, value FROM (
-        SELECT dimension, value, sumIf(e, current) AS events,
-               row_number() OVER (PARTITION BY dimension ORDER BY events DESC, value) AS rank
-        FROM ${source}
-        GROUP BY dimension, value
-    )
-    WHERE events > 0 AND rank <= {limit:UInt32}
-)
-SELECT dimension, bucket,
-       sumIf(e, current) AS events, uniqCombined64MergeIf(vs, current) AS visitors,
-       sumIf(e, NOT current) AS prev_events, uniqCombined64MergeIf(vs, NOT current) AS prev_visitors,
-       uniqExact(value) AS values
-FROM (SELECT *, if((dimension, value) IN top, value, NULL) AS bucket FROM ${source})
-GROUP BY dimension, bucket
-ORDER BY dimension, bucket IS NULL, events DESC, bucket`;
+    // onlyTop: the rows of the top values alone, bound as {topDimensions} x {topValues}.
+    const sourceOf = (onlyTop: boolean) => {
+      const rows = [
+        `SELECT dimension, value, day >= {currentDay:Date} AS current, toUInt64(event_count) AS e, unique_visitors AS vs
+         FROM events_daily_dims
+         WHERE app_id = {app:UUID} AND dimension IN {keys:Array(String)}
+           AND day >= {dayFrom:Date} AND day < {dayTo:Date} AND NOT has({cutDays:Array(Date)}, day) ${typeFilter}
+           ${onlyTop ? `AND ${IS_TOP}` : ''}`,
+      ];
+      if (plan.source !== 'events_daily_dims') {
+        // Only what the rollup part does not cover: the edges outside its days, and its cut days.
+        const outside = `AND (ts < {rawBefore:${INSTANT}} OR ts >= {rawAfter:${INSTANT}} OR has({cutDays:Array(Date)}, toDate(ts)))`;
+        rows.push(
+          `SELECT ${rawColumns}, ${current} AS current, count() AS e, ${visitorsStateIf('1')} AS vs
+           ${rawWhere(outside)}
+           GROUP BY dimension, value, current ${onlyTop ? `HAVING ${IS_TOP}` : ''}`,
+        );
+      }
+      return `(${rows.join('\n       UNION ALL\n       ')})`;
+    };
+    // Two statements: ranking needs only event counts, and merging unique-visitor states is
+    // most of the work, so the states are merged only where an answer needs them. (One statement
+    // with the ranking as a CTE ran it twice and took about twice as long.) The ranking also
+    // brings each dimension's totals, from which the "other" row's counts follow.
+    const ranked = await runQuery<RankedRow>(
+      ch,
+      `SELECT dimension, value, events, prev_events, rank, all_events, all_prev_events, all_values
+       FROM (
+           SELECT dimension, value, sumIf(e, current) AS events, sumIf(e, NOT current) AS prev_events,
+                  row_number() OVER (PARTITION BY dimension ORDER BY events DESC, value) AS rank,
+                  sum(events) OVER (PARTITION BY dimension) AS all_events,
+                  sum(prev_events) OVER (PARTITION BY dimension) AS all_prev_events,
+                  count() OVER (PARTITION BY dimension) AS all_values
+           FROM ${sourceOf(false)}
+           GROUP BY dimension, value
+       )
+       WHERE rank <= {limit:UInt32}
+       ORDER BY dimension, rank`,
+      params,
+    );
+    const top = ranked.filter((row) => num(row.events) > 0);
+    params.topDimensions = top.map((row) => row.dimension);
+    params.topValues = top.map((row) => row.value);
+    const states =
+      top.length === 0 && !withOther
+        ? []
+        : await runQuery<StatesRow>(
+            ch,
+            `SELECT dimension, ${withOther ? `if(${IS_TOP}, value, NULL)` : 'value'} AS bucket,
+                    ${mergeVisitorsIf('vs', 'current')} AS visitors, ${mergeVisitorsIf('vs', 'NOT current')} AS prev_visitors
+             FROM ${sourceOf(!withOther)}
+             GROUP BY dimension, bucket`,
+            params,
+          );
+    result = foldRanked(ranked, top, states, withOther);
   } else {
     // Raw only: one pass (a second would parse every row's JSON again for metadata keys). Per
     // value an event count and a visitor state; ranks; then the tail folds into "other".
-    sql = `
+    // Without a previous period every row is current, so no second state is built per value.
+    const previousColumns = withPrevious
+      ? `countIf(NOT ${current}) AS prev_events, ${visitorsStateIf(`NOT ${current}`)} AS prev_visitors,`
+      : '';
+    const mergedPrevious = withPrevious
+      ? `sum(prev_events) AS prev_events, ${mergeVisitors('prev_visitors')} AS prev_visitors,`
+      : '';
+    const sql = `
 SELECT dimension, if(rank <= {limit:UInt32}, value, NULL) AS bucket,
-       sum(events) AS events, uniqCombined64Merge(visitors) AS visitors,
-       sum(prev_events) AS prev_events, uniqCombined64Merge(prev_visitors) AS prev_visitors, count() AS values
+       sum(events) AS events, ${mergeVisitors('visitors')} AS visitors,
+       ${mergedPrevious} count() AS values
 FROM (
     SELECT ${rawColumns},
            countIf(${current}) AS events,
-           uniqCombined64StateIf(visitor_id, visitor_id != '' AND ${current}) AS visitors,
-           countIf(NOT ${current}) AS prev_events,
-           uniqCombined64StateIf(visitor_id, visitor_id != '' AND NOT ${current}) AS prev_visitors,
+           ${visitorsStateIf(current)} AS visitors,
+           ${previousColumns}
            if(events > 0, row_number() OVER (PARTITION BY dimension ORDER BY events DESC, value), ${UNRANKED}) AS rank
     ${rawWhere('')}
     GROUP BY dimension, value
 )
+${withOther ? '' : 'WHERE bucket IS NOT NULL'}
 GROUP BY dimension, bucket
 ORDER BY dimension, bucket IS NULL, events DESC, bucket`;
+    result = await runQuery<Row>(ch, sql, params);
   }
-  const result = await runQuery<Row>(ch, sql, params);
 
   // The rollup names some dimensions differently (device_type); answer under the request's labels.
   const labelOf = new Map<string, string>(keys.map((key, index) => [key, labels[index] ?? '']));
@@ -195,4 +255,56 @@ ORDER BY dimension, bucket IS NULL, events DESC, bucket`;
     rows.get(label)?.push(out);
   }
   return { plan, rows };
+}
+
+/**
+ * The rows the one-statement form answers, from the ranking and the merged states: per
+ * dimension the top values in rank order, then (if any value is left) the "other" row, whose
+ * counts are the dimension's totals less the top values'.
+ */
+function foldRanked(
+  ranked: readonly RankedRow[],
+  top: readonly RankedRow[],
+  states: readonly StatesRow[],
+  withOther: boolean,
+): Row[] {
+  const byDimension = new Map<string, Map<string | null, StatesRow>>();
+  for (const row of states) {
+    const buckets = byDimension.get(row.dimension) ?? new Map<string | null, StatesRow>();
+    buckets.set(row.bucket, row);
+    byDimension.set(row.dimension, buckets);
+  }
+  const stateOf = (dimension: string, bucket: string | null) => byDimension.get(dimension)?.get(bucket);
+  const rows: Row[] = [];
+  const dimensions = [...new Set(ranked.map((row) => row.dimension))];
+  for (const dimension of dimensions) {
+    const mine = top.filter((row) => row.dimension === dimension);
+    for (const row of mine) {
+      const state = stateOf(dimension, row.value);
+      rows.push({
+        dimension,
+        bucket: row.value,
+        events: row.events,
+        prev_events: row.prev_events,
+        visitors: state?.visitors ?? '0',
+        prev_visitors: state?.prev_visitors ?? '0',
+        values: '1',
+      });
+    }
+    const totals = ranked.find((row) => row.dimension === dimension);
+    const restValues = num(totals?.all_values) - mine.length;
+    if (!withOther || !totals || restValues <= 0) continue;
+    const sum = (pick: (row: RankedRow) => string) => mine.reduce((total, row) => total + num(pick(row)), 0);
+    const other = stateOf(dimension, null);
+    rows.push({
+      dimension,
+      bucket: null,
+      events: String(num(totals.all_events) - sum((row) => row.events)),
+      prev_events: String(num(totals.all_prev_events) - sum((row) => row.prev_events)),
+      visitors: other?.visitors ?? '0',
+      prev_visitors: other?.prev_visitors ?? '0',
+      values: String(restValues),
+    });
+  }
+  return rows;
 }

@@ -18,6 +18,7 @@ import {
   DIMENSION_NAMES,
   type Dimension,
   type DimensionName,
+  describePlan,
   dimensionLabel,
   MAX_METADATA_KEY_LENGTH,
   MAX_METADATA_PATH_SEGMENTS,
@@ -109,7 +110,7 @@ export function breakdownRoutes(ctx: QueryApiContext): Route[] {
               dimension: label,
               rows,
               totals: { events: rows.reduce((sum, row) => sum + row.events, 0) },
-              sources: { rows: `${answer.plan.source}: ${answer.plan.reason}` },
+              sources: { rows: describePlan(answer.plan) },
             };
           },
         );

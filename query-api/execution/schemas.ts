@@ -53,7 +53,8 @@ export const BreakdownRow = Type.Object({
   value: Type.Union([Type.String(), Type.Null()], { description: 'null on the "other" row' }),
   events: Type.Integer(),
   uniqueUsers: Type.Integer({
-    description: 'Distinct visitors (uniqCombined64; exact below ~4,000, else within 1%)',
+    description:
+      'Distinct visitors (uniqCombined64(12): exact below ~128, else a 2^12-cell HyperLogLog, 1.6% standard error)',
   }),
   other: Type.Optional(
     Type.Object({ values: Type.Integer({ description: 'How many values the row folds' }) }),

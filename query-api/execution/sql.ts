@@ -22,8 +22,6 @@ export const RAW = {
   events: 'count()',
   visitors: "uniqCombined64If(visitor_id, visitor_id != '')",
   sessions: "uniqCombined64If(session_id, session_id != '')",
-  visitorsState: "uniqCombined64StateIf(visitor_id, visitor_id != '')",
-  sessionsState: "uniqCombined64StateIf(session_id, session_id != '')",
 } as const;
 
 /** The same counts over a rollup (events_hourly or events_daily_dims). */
@@ -31,8 +29,6 @@ export const ROLLUP = {
   events: 'sum(event_count)',
   visitors: 'uniqCombined64Merge(unique_visitors)',
   sessions: 'uniqCombined64Merge(unique_sessions)',
-  visitorsState: 'uniqCombined64MergeState(unique_visitors)',
-  sessionsState: 'uniqCombined64MergeState(unique_sessions)',
 } as const;
 
 /**

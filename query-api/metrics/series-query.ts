@@ -5,7 +5,7 @@
 // rollup's t-digests (about 1% rank error, see 0007_metric_minutely.sql).
 import type { ClickHouse } from '../../clickhouse/index.ts';
 import { INSTANT, instantParam, ok, type Result, rangeAnswer, reject, runQuery } from '../execution/index.ts';
-import { type Plan, planMetricSeries, type SourcePreference } from '../planner/index.ts';
+import { describePlan, type Plan, planMetricSeries, type SourcePreference } from '../planner/index.ts';
 import { formatInZone, type TimeRange } from '../time-range/index.ts';
 
 export const METRIC_TYPES = ['counter', 'gauge', 'histogram'] as const;
@@ -220,6 +220,6 @@ export async function queryMetricSeries(
         return { start: formatInZone(start, range.timeZone), value };
       }),
     })),
-    sources: { series: `${plan.source}: ${plan.reason}` },
+    sources: { series: describePlan(plan) },
   };
 }

@@ -3,13 +3,16 @@
 // Four statements (totals, page-view lists, breakdowns, sessions) that each read the current and
 // the previous period in one pass with -If combinators, so the page costs four rollup reads.
 //
-// Definitions: sessions, bounce rate and average duration are about sessions that started in
-// the period (a session runs to its last event, even past the period's end); a bounce is a
-// session with a single event. Top pages and referrers count page views; '' is "no referrer".
+// Definitions: a session is a session id's events within one UTC day (a session that runs past
+// midnight counts once per day it touches, as sessions_daily stores it). Sessions, bounce rate
+// and average duration are about sessions that started in the period (a session runs to its
+// last event, even past the period's end); a bounce is a session with a single event. Top pages
+// and referrers count page views; '' is "no referrer". The lists are top lists without an
+// "other" row (the breakdown endpoint has it), so only the listed values' visitors are counted.
 import type { ClickHouse } from '../../clickhouse/index.ts';
 import { type BreakdownRow, queryBreakdown } from '../breakdown/index.ts';
-import { INSTANT, instantParam, num, rangeAnswer, runQuery } from '../execution/index.ts';
-import { planEventCounts, planSessions, type SourcePreference } from '../planner/index.ts';
+import { dayParam, INSTANT, instantParam, num, rangeAnswer, runQuery } from '../execution/index.ts';
+import { describePlan, planSessions, planTotals, type SourcePreference } from '../planner/index.ts';
 import { previousPeriod, type TimeRange } from '../time-range/index.ts';
 
 // One screen of each list; the breakdown endpoint serves longer ones.
@@ -64,60 +67,85 @@ interface SessionsRow {
   prev_total_ms: string;
 }
 
-function totalsSql(rollup: boolean): string {
-  const time = rollup ? 'hour' : 'ts';
-  const current = `${time} >= {from:${INSTANT}}`;
-  const before = `${time} < {from:${INSTANT}}`;
-  const pageview = "event_type = 'pageview'";
-  const columns = rollup
-    ? (when: string) => [
-        `sumIf(event_count, ${when})`,
-        `sumIf(event_count, ${when} AND ${pageview})`,
-        `uniqCombined64MergeIf(unique_visitors, ${when})`,
-      ]
-    : (when: string) => [
-        `countIf(${when})`,
-        `countIf(${when} AND ${pageview})`,
-        `uniqCombined64If(visitor_id, visitor_id != '' AND ${when})`,
-      ];
-  const [events, pageviews, visitors] = columns(current);
-  const [prevEvents, prevPageviews, prevVisitors] = columns(before);
+/** Per totals source: its time column, the bound start/split/end of the scan in that column's type, and its counts. */
+const TOTALS: Record<
+  'events_daily' | 'events_hourly' | 'events',
+  { time: string; start: string; split: string; end: string; columns: (when: string) => string[] }
+> = {
+  events: {
+    time: 'ts',
+    start: `{scanFrom:${INSTANT}}`,
+    split: `{from:${INSTANT}}`,
+    end: `{to:${INSTANT}}`,
+    columns: (when) => [
+      `countIf(${when})`,
+      `countIf(${when} AND event_type = 'pageview')`,
+      `uniqCombined64If(visitor_id, visitor_id != '' AND ${when})`,
+    ],
+  },
+  events_hourly: {
+    time: 'hour',
+    start: `{scanFrom:${INSTANT}}`,
+    split: `{from:${INSTANT}}`,
+    end: `{to:${INSTANT}}`,
+    columns: (when) => [
+      `sumIf(event_count, ${when})`,
+      `sumIf(event_count, ${when} AND event_type = 'pageview')`,
+      `uniqCombined64MergeIf(unique_visitors, ${when})`,
+    ],
+  },
+  events_daily: {
+    time: 'day',
+    start: '{scanFromDay:Date}',
+    split: '{fromDay:Date}',
+    end: '{toDay:Date}',
+    columns: (when) => [
+      `sumIf(event_count, ${when})`,
+      `sumIf(events_daily.pageviews, ${when})`,
+      `uniqCombined64MergeIf(unique_visitors, ${when})`,
+    ],
+  },
+};
+
+function totalsSql(source: keyof typeof TOTALS): string {
+  const { time, start, split, end, columns } = TOTALS[source];
+  const [events, pageviews, visitors] = columns(`${time} >= ${split}`);
+  const [prevEvents, prevPageviews, prevVisitors] = columns(`${time} < ${split}`);
   return `SELECT ${events} AS events, ${pageviews} AS pageviews, ${visitors} AS visitors,
                  ${prevEvents} AS prev_events, ${prevPageviews} AS prev_pageviews, ${prevVisitors} AS prev_visitors
-          FROM ${rollup ? 'events_hourly' : 'events'}
-          WHERE app_id = {app:UUID} AND ${time} >= {scanFrom:${INSTANT}} AND ${time} < {to:${INSTANT}}`;
+          FROM ${source}
+          WHERE app_id = {app:UUID} AND ${time} >= ${start} AND ${time} < ${end}`;
 }
 
 /**
- * Sessions that started in [scanFrom, to), one row each. A session's rows (rollup parts, or raw
- * events) can lie on both sides of scanFrom, so rows cannot simply be filtered by time: the
- * candidates are the sessions with a start (or an event) inside the window, and each candidate
- * is then aggregated over all of its rows, so one that really began earlier is left out.
+ * Sessions that started in [scanFrom, to), one row each: a session id's events within one UTC
+ * day. The rollup keeps one row per app x day x session key (the id's 64-bit hash), so FINAL
+ * (which merges a row's partial states across parts) gives each session's exact start, end and
+ * count; the days read are those of the range. The raw path groups the same days' events by the
+ * same day and hash.
  */
 function sessionsSql(rollup: boolean): string {
-  const window = `>= {scanFrom:${INSTANT}} AND`;
   const perSession = rollup
-    ? `SELECT session_id, min(started_at) AS started, sum(event_count) AS events,
-              toUnixTimestamp64Milli(max(ended_at)) - toUnixTimestamp64Milli(min(started_at)) AS duration_ms
-       FROM sessions
-       WHERE app_id = {app:UUID} AND session_id IN (
-           SELECT session_id FROM sessions
-           WHERE app_id = {app:UUID} AND started_at ${window} started_at < {to:${INSTANT}})
-       GROUP BY session_id HAVING started ${window} started < {to:${INSTANT}}`
-    : `SELECT session_id, min(ts) AS started, count() AS events,
+    ? `SELECT started_at AS started, event_count AS events,
+              toUnixTimestamp64Milli(ended_at) - toUnixTimestamp64Milli(started_at) AS duration_ms
+       FROM sessions_daily FINAL
+       WHERE app_id = {app:UUID} AND day >= {scanFromDay:Date} AND day <= {lastDay:Date}
+         AND started_at >= {scanFrom:${INSTANT}} AND started_at < {to:${INSTANT}}`
+    : `SELECT min(ts) AS started, count() AS events,
               toUnixTimestamp64Milli(max(ts)) - toUnixTimestamp64Milli(min(ts)) AS duration_ms
        FROM events
-       WHERE app_id = {app:UUID} AND session_id IN (
-           SELECT session_id FROM events
-           WHERE app_id = {app:UUID} AND session_id != '' AND ts ${window} ts < {to:${INSTANT}})
-       GROUP BY session_id HAVING started ${window} started < {to:${INSTANT}}`;
+       WHERE app_id = {app:UUID} AND session_id != ''
+         AND toDate(ts) >= {scanFromDay:Date} AND toDate(ts) <= {lastDay:Date}
+       GROUP BY toDate(ts), cityHash64(session_id)
+       HAVING started >= {scanFrom:${INSTANT}} AND started < {to:${INSTANT}}`;
   const current = `started >= {from:${INSTANT}}`;
   const before = `started < {from:${INSTANT}}`;
   return `SELECT countIf(${current}) AS sessions, countIf(${current} AND events = 1) AS bounces,
                  sumIf(duration_ms, ${current}) AS total_ms,
                  countIf(${before}) AS prev_sessions, countIf(${before} AND events = 1) AS prev_bounces,
                  sumIf(duration_ms, ${before}) AS prev_total_ms
-          FROM (${perSession})`;
+          FROM (${perSession})
+          ${rollup ? 'SETTINGS do_not_merge_across_partitions_select_final = 1' : ''}`;
 }
 
 const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
@@ -135,12 +163,17 @@ export async function queryOverview(
     scanFrom: instantParam(scan.from),
     from: instantParam(range.from),
     to: instantParam(range.to),
+    // UTC days: the daily rollups' grain (used only where the plan says the edges fall on them).
+    scanFromDay: dayParam(scan.from),
+    fromDay: dayParam(range.from),
+    toDay: dayParam(range.to),
+    lastDay: dayParam(range.to - 1),
   };
-  const totalsPlan = planEventCounts(scan, 'none', prefer);
+  const totalsPlan = planTotals(scan, range.from, prefer);
   const sessionsPlan = planSessions(prefer);
   // Independent statements: a server runs them side by side (the embedded engine queues them).
   const [[totals], pages, dims, [sessions]] = await Promise.all([
-    runQuery<TotalsRow>(ch, totalsSql(totalsPlan.rollup), params),
+    runQuery<TotalsRow>(ch, totalsSql(totalsPlan.source), params),
     queryBreakdown(
       ch,
       {
@@ -150,6 +183,7 @@ export async function queryOverview(
         dimensions: [{ name: 'path' }, { name: 'referrer' }],
         eventType: 'pageview',
         limit: OVERVIEW_TOP_LIMIT,
+        withOther: false,
       },
       prefer,
     ),
@@ -161,6 +195,7 @@ export async function queryOverview(
         previous,
         dimensions: [{ name: 'browser' }, { name: 'os' }, { name: 'device' }, { name: 'country' }],
         limit: OVERVIEW_TOP_LIMIT,
+        withOther: false,
       },
       prefer,
     ),
@@ -193,10 +228,10 @@ export async function queryOverview(
     devices: dims.rows.get('device') ?? [],
     countries: dims.rows.get('country') ?? [],
     sources: {
-      totals: `${totalsPlan.source}: ${totalsPlan.reason}`,
-      pages: `${pages.plan.source}: ${pages.plan.reason}`,
-      breakdowns: `${dims.plan.source}: ${dims.plan.reason}`,
-      sessions: `${sessionsPlan.source}: ${sessionsPlan.reason}`,
+      totals: describePlan(totalsPlan),
+      pages: describePlan(pages.plan),
+      breakdowns: describePlan(dims.plan),
+      sessions: describePlan(sessionsPlan),
     },
   };
 }

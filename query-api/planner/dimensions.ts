@@ -60,8 +60,11 @@ export interface Dimension {
 export function dimensionSpec(dimension: Dimension): DimensionSpec {
   if (dimension.name !== 'metadata') return FIXED[dimension.name];
   const path = dimension.metadataPath ?? [];
-  const args = path.map((_, index) => `{mk${index}:String}`).join(', ');
   // Strings come out as their text; numbers, booleans, objects as their JSON; missing as ''.
+  // A top-level key is one entry of the property_values map, which holds exactly that (see
+  // migration 0009) without parsing the JSON again; deeper keys parse it.
+  if (path.length === 1) return { raw: 'property_values[{mk0:String}]', rollup: undefined };
+  const args = path.map((_, index) => `{mk${index}:String}`).join(', ');
   return {
     raw: `if(JSONType(properties, ${args}) = 'String', JSONExtractString(properties, ${args}), JSONExtractRaw(properties, ${args}))`,
     rollup: undefined,

@@ -16,12 +16,13 @@ export {
 export {
   type DaySplit,
   type DimensionPlan,
+  describePlan,
   type Grain,
   type Plan,
   planDimensions,
-  planDimensionTimeline,
   planEventCounts,
   planMetricSeries,
   planSessions,
+  planTotals,
   type SourcePreference,
 } from './plan.ts';

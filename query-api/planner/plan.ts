@@ -1,13 +1,13 @@
 // Where each question is answered: a rollup when its grain and dimensions fit, else the raw
-// table. Rollups are cut in UTC (events_hourly by UTC hour, events_daily_dims by UTC day,
-// metric_minutely by UTC minute), so a rollup fits only when the range and every bucket edge fall
-// on its boundaries: an app zone with a :30 or :45 offset never fits the hourly rollup for
-// timelines, and only a zone at UTC+0 fits the daily rollup for day (or coarser) buckets.
+// table. Rollups are cut in UTC (events_hourly by UTC hour; events_daily, events_daily_dims and
+// sessions_daily by UTC day; metric_minutely by UTC minute), so a rollup fits only when the range
+// and every bucket edge fall on its boundaries: an app zone with a :30 or :45 offset never fits
+// the hourly rollup for timelines.
 // Dimension questions (no time buckets) may also be split: whole UTC days from the daily rollup,
 // the partial days at the edges from the raw table, unique-visitor states merged.
 // Rules are pure and explain themselves, so responses and tests can show why a source was used.
 import type { TimeRange } from '../time-range/index.ts';
-import { type CalendarUnit, utcThroughout, wholeHourOffsetsThroughout } from '../time-range/index.ts';
+import { type CalendarUnit, wholeHourOffsetsThroughout } from '../time-range/index.ts';
 import { type Dimension, dimensionSpec } from './dimensions.ts';
 
 /** 'raw' forces the raw tables: the property test and benchmarks compare both paths with it. */
@@ -28,6 +28,9 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
 const aligned = (range: TimeRange, size: number) => range.from % size === 0 && range.to % size === 0;
+
+/** How a plan reads in a response's `sources`: "<table>: <why>". */
+export const describePlan = (plan: Plan<string>): string => `${plan.source}: ${plan.reason}`;
 
 function raw<S extends string>(source: S, reason: string): Plan<S> {
   return { source, rollup: false, reason };
@@ -53,6 +56,22 @@ export function planEventCounts(
     );
   }
   return rollup('events_hourly', 'range and buckets fall on UTC hours');
+}
+
+/**
+ * Headline totals (events, page views, unique visitors) over a range and the range before it,
+ * split at `split`: the daily totals when every edge is a UTC midnight (one unique-visitor state
+ * per day to merge instead of one per hour and event type), else as planEventCounts says.
+ */
+export function planTotals(
+  range: TimeRange,
+  split: number,
+  prefer: SourcePreference = 'auto',
+): Plan<'events_daily' | 'events_hourly' | 'events'> {
+  if (prefer !== 'raw' && aligned(range, DAY_MS) && split % DAY_MS === 0) {
+    return rollup('events_daily', 'range and periods fall on UTC days');
+  }
+  return planEventCounts(range, 'none', prefer);
 }
 
 /** How a dimension question is split between the daily rollup and the raw table. */
@@ -116,37 +135,13 @@ export function planDimensions(
 }
 
 /**
- * Counts per dimension value and time bucket (not used by today's endpoints, kept with the other
- * rules so the day-grain restriction is written down once): buckets of a day or more fit the
- * daily rollup only in a zone at UTC+0.
+ * Session statistics (bounce rate, duration) for sessions that started in the range. A session
+ * is a session id's events within one UTC day; the sessions_daily rollup keeps each one's exact
+ * start and end, so it fits any range.
  */
-export function planDimensionTimeline(
-  range: TimeRange,
-  dimensions: readonly Dimension[],
-  grain: Grain,
-  prefer: SourcePreference = 'auto',
-): Plan<'events_daily_dims' | 'events'> {
+export function planSessions(prefer: SourcePreference = 'auto'): Plan<'sessions_daily' | 'events'> {
   if (prefer === 'raw') return raw('events', 'raw table requested');
-  const whole = planDimensions(range, dimensions, prefer);
-  if (whole.source === 'events') return raw('events', whole.reason);
-  if (whole.source !== 'events_daily_dims')
-    return raw('events', 'range does not start and end on UTC midnights');
-  if (grain === 'none') return rollup('events_daily_dims', whole.reason);
-  if (grain === 'minute' || grain === 'hour')
-    return raw('events', `${grain} buckets are finer than the daily rollup`);
-  if (!utcThroughout(range.from, range.to, range.timeZone)) {
-    return raw('events', `${range.timeZone} days do not start at UTC midnight, where the daily rollup cuts`);
-  }
-  return rollup('events_daily_dims', whole.reason);
-}
-
-/**
- * Session statistics (bounce rate, duration) for sessions that started in the range. The
- * sessions rollup keeps exact start times, so it fits any range.
- */
-export function planSessions(prefer: SourcePreference = 'auto'): Plan<'sessions' | 'events'> {
-  if (prefer === 'raw') return raw('events', 'raw table requested');
-  return rollup('sessions', 'the sessions rollup keeps exact start and end times');
+  return rollup('sessions_daily', 'the daily sessions rollup keeps exact start and end times');
 }
 
 /** A metric series: the minutely rollup when every step edge falls on a UTC minute. */

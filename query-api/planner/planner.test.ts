@@ -6,10 +6,10 @@ import {
   type Dimension,
   type Grain,
   planDimensions,
-  planDimensionTimeline,
   planEventCounts,
   planMetricSeries,
   planSessions,
+  planTotals,
 } from './index.ts';
 
 const range = (from: string, to: string, timeZone = 'UTC'): TimeRange => ({
@@ -129,27 +129,6 @@ describe('planDimensions splits', () => {
   });
 });
 
-describe('planDimensionTimeline (day grain on the daily rollup)', () => {
-  it.each<[string, TimeRange, Grain, string]>([
-    ['UTC days in UTC', DAYS, 'day', 'events_daily_dims'],
-    [
-      'UTC weeks in Reykjavik (UTC+0 all year)',
-      range('2026-03-02T00:00:00Z', '2026-03-16T00:00:00Z', 'Atlantic/Reykjavik'),
-      'week',
-      'events_daily_dims',
-    ],
-    [
-      'days in a non-UTC zone, even on a UTC-day range',
-      range('2026-03-01T00:00:00Z', '2026-03-08T00:00:00Z', 'Europe/Berlin'),
-      'day',
-      'events',
-    ],
-    ['hour buckets are finer than days', DAYS, 'hour', 'events'],
-  ])('%s -> %s', (_label, r, grain, source) => {
-    expect(planDimensionTimeline(r, [{ name: 'browser' }], grain).source).toBe(source);
-  });
-});
-
 describe('planMetricSeries and planSessions', () => {
   it.each<[string, TimeRange, number, string]>([
     ['whole minutes', MINUTES, 300_000, 'metric_minutely'],
@@ -161,7 +140,34 @@ describe('planMetricSeries and planSessions', () => {
   });
 
   it('reads sessions from their rollup unless raw is asked for', () => {
-    expect(planSessions().source).toBe('sessions');
+    expect(planSessions().source).toBe('sessions_daily');
     expect(planSessions('raw').source).toBe('events');
+  });
+});
+
+describe('planTotals', () => {
+  const DAY = 86_400_000;
+  const weeks = range('2026-03-02T00:00:00Z', '2026-03-16T00:00:00Z');
+  it.each<[string, TimeRange, number, string]>([
+    ['UTC days, split at a midnight', weeks, weeks.from + 7 * DAY, 'events_daily'],
+    ['UTC days, split inside a day', weeks, weeks.from + 7 * DAY + 3_600_000, 'events_hourly'],
+    [
+      'whole hours',
+      range('2026-03-02T05:00:00Z', '2026-03-03T07:00:00Z'),
+      Date.parse('2026-03-02T18:00:00Z'),
+      'events_hourly',
+    ],
+    [
+      'off hours',
+      range('2026-03-02T05:30:00Z', '2026-03-03T07:00:00Z'),
+      Date.parse('2026-03-02T18:00:00Z'),
+      'events',
+    ],
+  ])('%s -> %s', (_label, r, split, source) => {
+    expect(planTotals(r, split).source).toBe(source);
+  });
+
+  it('uses the raw table whenever asked to', () => {
+    expect(planTotals(weeks, weeks.from + 7 * DAY, 'raw').source).toBe('events');
   });
 });

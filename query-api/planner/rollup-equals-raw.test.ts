@@ -26,7 +26,7 @@ import {
   prng,
   UNIQUE_COUNT_TOLERANCE,
 } from '../testing/index.ts';
-import { resolveRange, type TimeRange } from '../time-range/index.ts';
+import { previousPeriod, resolveRange, type TimeRange } from '../time-range/index.ts';
 import { INTERVALS, queryTimeline, timelineBuckets } from '../timeline/index.ts';
 import type { Dimension, SourcePreference } from './index.ts';
 
@@ -193,8 +193,7 @@ function randomQuestion(): {
     const range = randomRange(timeZone, 40);
     const dimensions = ROLLUP_DIMENSIONS.filter(() => random() < 0.4);
     if (dimensions.length === 0) dimensions.push(pick(random, ROLLUP_DIMENSIONS));
-    const previous =
-      random() < 0.5 ? { ...range, from: range.from - (range.to - range.from), to: range.from } : undefined;
+    const previous = random() < 0.5 ? previousPeriod(range) : undefined;
     const limit = 1 + int(15);
     return {
       label: `breakdown ${JSON.stringify({ range, dimensions, eventType, limit, previous: Boolean(previous) })}`,

@@ -4,7 +4,7 @@
 import type { ClickHouse } from '../../clickhouse/index.ts';
 import { type BreakdownRow, queryBreakdown } from '../breakdown/index.ts';
 import { INSTANT, instantParam, num, RAW, ROLLUP, rangeAnswer, runQuery } from '../execution/index.ts';
-import { type Dimension, planEventCounts, type SourcePreference } from '../planner/index.ts';
+import { type Dimension, describePlan, planEventCounts, type SourcePreference } from '../planner/index.ts';
 import type { TimeRange } from '../time-range/index.ts';
 
 // Device, browser and OS lists are short by nature; ten plus "other" covers them on one screen.
@@ -106,8 +106,8 @@ export async function querySummary(
     browsers: breakdown.rows.get('browser') ?? [],
     os: breakdown.rows.get('os') ?? [],
     sources: {
-      totals: `${plan.source}: ${plan.reason}`,
-      breakdowns: `${breakdown.plan.source}: ${breakdown.plan.reason}`,
+      totals: describePlan(plan),
+      breakdowns: describePlan(breakdown.plan),
     },
   };
 }

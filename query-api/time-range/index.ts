@@ -20,7 +20,6 @@ export {
   offsetMs,
   startOfUnit,
   unitStarts,
-  utcThroughout,
   type WallClock,
   wallClock,
   wholeHourOffsetsThroughout,

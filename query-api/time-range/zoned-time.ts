@@ -157,11 +157,6 @@ export function wholeHourOffsetsThroughout(fromMs: number, toMs: number, timeZon
   return offsetsThroughout(fromMs, toMs, timeZone).every((offset) => offset % HOUR_MS === 0);
 }
 
-/** True when the zone is at UTC+0 throughout [fromMs, toMs] (UTC itself, or e.g. Iceland). */
-export function utcThroughout(fromMs: number, toMs: number, timeZone: string): boolean {
-  return offsetsThroughout(fromMs, toMs, timeZone).every((offset) => offset === 0);
-}
-
 // Offsets are sampled daily plus both ends: every zone in use keeps an offset for months, so a
 // daily sample sees every offset the range passes through.
 function offsetsThroughout(fromMs: number, toMs: number, timeZone: string): number[] {

@@ -13,7 +13,7 @@ import {
   rangeAnswer,
   runQuery,
 } from '../execution/index.ts';
-import { planEventCounts, type SourcePreference } from '../planner/index.ts';
+import { describePlan, planEventCounts, type SourcePreference } from '../planner/index.ts';
 import { type CalendarUnit, formatInZone, type TimeRange, unitStarts } from '../time-range/index.ts';
 
 export const INTERVALS = [
@@ -108,6 +108,6 @@ export async function queryTimeline(
         sessions: num(row?.sessions),
       };
     }),
-    sources: { buckets: `${plan.source}: ${plan.reason}` },
+    sources: { buckets: describePlan(plan) },
   };
 }
