@@ -1,24 +1,27 @@
 // One ingest request from bytes to a durable answer, independent of the HTTP server:
 // decode (gzip cap) -> authenticate (checksum, cache, Redis, Postgres) -> rate limits ->
 // parse and process per item -> append to the spool (fsync) -> 202. Every rejected item is
-// quarantined; nothing is acknowledged before it is on disk.
+// quarantined; nothing is acknowledged before it is on disk. With a parse pool, large batch
+// bodies are parsed and processed in a worker thread; everything else, and the answer, is the
+// same code on this thread.
 import { createHash } from 'node:crypto';
 import { gunzip } from 'node:zlib';
 import { judgeKey, type KeyRecord, type KeyUsageTally, parseKey } from '../../control-plane/keys/index.ts';
 import type { Config } from '../../runtime/config/index.ts';
 import type { KeyCache } from '../keys/index.ts';
 import type { LeasedLimiter } from '../limits/leased-limiter.ts';
+import { OFFLOAD_MIN_BYTES, type ParseOutcome, type ParsePool } from '../offload/index.ts';
 import {
   type MetricConfigLike,
   newEventId,
   type ProcessResult,
   parseJsonBody,
+  processBatchBody,
   processMetricSamples,
   processSegmentBatch,
   processTrackBatch,
-  readSegmentBatch,
   readSegmentMessage,
-  readTrackBatch,
+  type SegmentType,
   serializeRows,
   toQuarantineRow,
 } from '../pipeline/index.ts';
@@ -33,7 +36,7 @@ export interface IntakeRequest {
   /** The route, recorded as the quarantine source. */
   path: string;
   /** For Segment single-message routes: the message type the path implies. */
-  segmentType?: 'track' | 'page' | 'screen' | 'identify' | 'group' | 'alias';
+  segmentType?: SegmentType;
   body: Buffer;
   contentEncoding: string;
   apiKey: string;
@@ -51,9 +54,12 @@ export interface IntakeDeps {
   ipLimiter: LeasedLimiter;
   spool: SpoolWriter;
   usage: KeyUsageTally;
-  metricConfigs: (appId: string) => Promise<readonly MetricConfigLike[]>;
+  /** The app's enabled metric configs by name (the edge caches them indexed). */
+  metricConfigs: (appId: string) => Promise<ReadonlyMap<string, MetricConfigLike>>;
   metrics: EdgeMetrics;
   now: () => number;
+  /** When set, batch bodies of OFFLOAD_MIN_BYTES or more are processed in its worker threads. */
+  parsePool?: ParsePool | undefined;
 }
 
 // Nesting beyond this is not analytics data; it is an attack on the parser or the database.
@@ -158,7 +164,7 @@ export function createIntake(deps: IntakeDeps): (request: IntakeRequest) => Prom
     request: IntakeRequest,
     body: unknown,
     key: KeyRecord,
-    configs: readonly MetricConfigLike[],
+    configs: ReadonlyMap<string, MetricConfigLike>,
   ): ProcessResult | Reply {
     const ctx = {
       appId: key.appId,
@@ -168,21 +174,19 @@ export function createIntake(deps: IntakeDeps): (request: IntakeRequest) => Prom
       newEventId,
     };
     const path = request.path;
-    const unreadable = (read: { code: string; message: string }) =>
-      errorReply(read.code === 'batch_too_large' ? 413 : 400, read.code, read.message);
     switch (request.endpoint) {
       case 'track':
         return processTrackBatch([body], ctx, path);
       case 'batch': {
-        const read = readTrackBatch(body, config.ingest.maxBatchEvents);
-        return read.ok
-          ? processTrackBatch(read.value.items, ctx, path, read.value.envelope)
-          : unreadable(read);
+        const processed = processBatchBody('track', body, ctx, path, config.ingest.maxBatchEvents);
+        return processed.ok ? processed.value : unreadable(processed);
       }
       case 'segment': {
-        const read = request.segmentType
-          ? readSegmentMessage(body, request.segmentType)
-          : readSegmentBatch(body, config.ingest.maxBatchEvents);
+        if (!request.segmentType) {
+          const processed = processBatchBody('segment', body, ctx, path, config.ingest.maxBatchEvents);
+          return processed.ok ? processed.value : unreadable(processed);
+        }
+        const read = readSegmentMessage(body, request.segmentType);
         return read.ok
           ? processSegmentBatch(read.value.items, ctx, path, read.value.envelope)
           : unreadable(read);
@@ -198,20 +202,59 @@ export function createIntake(deps: IntakeDeps): (request: IntakeRequest) => Prom
     parsed: ReturnType<typeof parseJsonBody>,
     key: KeyRecord,
   ): Promise<Reply> {
-    const ipLimited = await limit(hashIp(request.ip), deps.ipLimiter, 1, 'ip');
-    if (ipLimited) return ipLimited;
     if (!parsed.ok) {
-      metrics.rejected.inc({ endpoint: request.endpoint, reason: parsed.code });
-      // An authenticated caller's unreadable body is kept too: nothing is dropped silently.
       const row = toQuarantineRow(body, parsed, { appId: key.appId, receivedAt: deps.now() }, request.path);
-      await deps.spool
-        .append([{ table: 'events_quarantine', lines: serializeRows([row]), rows: 1, appIds: [key.appId] }])
-        .catch(() => {});
-      return errorReply(400, parsed.code, parsed.message);
+      return refuseUnparsable(request, key, parsed, serializeRows([row]));
     }
-    const configs = request.endpoint === 'metrics' ? await deps.metricConfigs(key.appId) : [];
+    const configs = request.endpoint === 'metrics' ? await deps.metricConfigs(key.appId) : NO_METRIC_CONFIGS;
     const result = process(request, parsed.value, key, configs);
     if (!isResult(result)) return result;
+    return store(request, key, result);
+  }
+
+  /** The worker-thread twin of accept(): the same limits, spool lines and answers. */
+  async function acceptInWorker(
+    request: IntakeRequest,
+    pool: ParsePool,
+    body: Buffer,
+    key: KeyRecord,
+  ): Promise<Reply> {
+    const outcome: ParseOutcome = await pool.run({
+      kind: request.endpoint === 'batch' ? 'track' : 'segment',
+      body,
+      source: request.path,
+      appId: key.appId,
+      retentionDays: key.retentionDays,
+      receivedAt: deps.now(),
+      userAgent: request.userAgent,
+      maxDepth: MAX_JSON_DEPTH,
+      maxBatchEvents: config.ingest.maxBatchEvents,
+    });
+    switch (outcome.kind) {
+      case 'unparsable':
+        return refuseUnparsable(request, key, outcome, outcome.quarantine);
+      case 'unreadable':
+        return unreadable(outcome);
+      case 'processed':
+        return store(request, key, outcome.result);
+    }
+  }
+
+  async function refuseUnparsable(
+    request: IntakeRequest,
+    key: KeyRecord,
+    rejection: { code: string; message: string },
+    quarantine: string,
+  ): Promise<Reply> {
+    metrics.rejected.inc({ endpoint: request.endpoint, reason: rejection.code });
+    // An authenticated caller's unreadable body is kept too: nothing is dropped silently.
+    await deps.spool
+      .append([{ table: 'events_quarantine', lines: quarantine, rows: 1, appIds: [key.appId] }])
+      .catch(() => {});
+    return errorReply(400, rejection.code, rejection.message);
+  }
+
+  async function store(request: IntakeRequest, key: KeyRecord, result: ProcessResult): Promise<Reply> {
     const items = result.accepted + result.rejected.length;
     const keyLimited = await limit(key.keyId, deps.keyLimiter, Math.max(1, items), 'key');
     if (keyLimited) return keyLimited;
@@ -246,26 +289,41 @@ export function createIntake(deps: IntakeDeps): (request: IntakeRequest) => Prom
     for (const rejection of result.rejected)
       metrics.rejected.inc({ endpoint: request.endpoint, reason: rejection.code });
     if (result.accepted === 0 && result.rejected.length > 0) {
-      const first = result.rejected[0];
-      return {
-        status: 400,
-        body: JSON.stringify({
-          accepted: 0,
-          rejected: result.rejected,
-          error: {
-            code: first && result.rejected.length === 1 ? first.code : 'invalid_events',
-            message:
-              first && result.rejected.length === 1 ? first.message : 'No item in the request was valid',
-          },
-        }),
-      };
+      const only = result.rejected.length === 1 ? result.rejected[0] : undefined;
+      return jsonReply(400, {
+        accepted: 0,
+        rejected: result.rejected,
+        error: {
+          code: only ? only.code : 'invalid_events',
+          message: only ? only.message : 'No item in the request was valid',
+        },
+      });
     }
     return jsonReply(202, { accepted: result.accepted, rejected: result.rejected });
+  }
+
+  /**
+   * Batch bodies worth a thread hop, whose key is outside the body: a Segment writeKey inside the
+   * body can only be read after parsing, so those requests stay inline.
+   */
+  function workerPool(request: IntakeRequest, body: Buffer, headerKey: string): ParsePool | undefined {
+    if (deps.parsePool === undefined || body.byteLength < OFFLOAD_MIN_BYTES) return undefined;
+    const batch = request.endpoint === 'batch' || (request.endpoint === 'segment' && !request.segmentType);
+    return batch && headerKey !== '' ? deps.parsePool : undefined;
   }
 
   return async function intake(request: IntakeRequest): Promise<Reply> {
     const decoded = await decode(request);
     if (!Buffer.isBuffer(decoded)) return decoded;
+    const headerKey = deps.parsePool === undefined ? '' : presentedKey(request, undefined);
+    const pool = workerPool(request, decoded, headerKey);
+    if (pool) {
+      // Parsing is pure, so authenticating first changes nothing a caller can see.
+      const key = await authenticate(request, headerKey);
+      if (!isRecord(key)) return refusalWithCors(key, request.origin);
+      const ipLimited = await limit(hashIp(request.ip), deps.ipLimiter, 1, 'ip');
+      return withCors(ipLimited ?? (await acceptInWorker(request, pool, decoded, key)), key, request.origin);
+    }
     const parsed = parseJsonBody(decoded, { maxDepth: MAX_JSON_DEPTH });
     // The key is checked before a parse error is reported, so unauthenticated callers learn
     // nothing about parsing; a key in the body is only readable once parsing succeeded.
@@ -274,7 +332,8 @@ export function createIntake(deps: IntakeDeps): (request: IntakeRequest) => Prom
     // A refusal is readable by the page that caused it, so the tracker sees 401/403 and stops
     // instead of retrying what looks like a network error; it reveals nothing about the key.
     if (!isRecord(key)) return refusalWithCors(key, request.origin);
-    return withCors(await accept(request, decoded, parsed, key), key, request.origin);
+    const ipLimited = await limit(hashIp(request.ip), deps.ipLimiter, 1, 'ip');
+    return withCors(ipLimited ?? (await accept(request, decoded, parsed, key)), key, request.origin);
   };
 }
 
@@ -288,6 +347,8 @@ function corsHeaders(key: KeyRecord, origin: string): Record<string, string> | u
   };
 }
 
+const NO_METRIC_CONFIGS: ReadonlyMap<string, MetricConfigLike> = new Map();
+
 function withCors(reply: Reply, key: KeyRecord, origin: string): Reply {
   const cors = corsHeaders(key, origin);
   return cors ? { ...reply, headers: { ...reply.headers, ...cors } } : reply;
@@ -296,6 +357,10 @@ function withCors(reply: Reply, key: KeyRecord, origin: string): Reply {
 function refusalWithCors(reply: Reply, origin: string): Reply {
   if (origin === '') return reply;
   return { ...reply, headers: { ...reply.headers, 'access-control-allow-origin': origin, vary: 'Origin' } };
+}
+
+function unreadable(read: { code: string; message: string }): Reply {
+  return errorReply(read.code === 'batch_too_large' ? 413 : 400, read.code, read.message);
 }
 
 function isRecord(value: KeyRecord | Reply): value is KeyRecord {

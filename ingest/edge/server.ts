@@ -17,7 +17,8 @@ import type { Postgres } from '../../runtime/postgres/index.ts';
 import type { Redis } from '../../runtime/redis/index.ts';
 import { KeyCache } from '../keys/index.ts';
 import { LeasedLimiter } from '../limits/leased-limiter.ts';
-import type { MetricConfigLike } from '../pipeline/index.ts';
+import { ParsePool } from '../offload/index.ts';
+import { indexMetricConfigs, type MetricConfigLike, SEGMENT_TYPES } from '../pipeline/index.ts';
 import { SpoolFlusher, SpoolWriter } from '../spool/index.ts';
 import { errorReply, jsonReply, type Reply, type ResponseState, readBody, send } from './http.ts';
 import { createIntake, type Endpoint, type IntakeRequest } from './intake.ts';
@@ -36,6 +37,8 @@ export interface EdgeDeps {
 export interface Edge {
   port: number;
   nativeUws: boolean;
+  /** The parse pool: live worker threads and tasks they finished (all 0 when parsing inline). */
+  parseStats(): { threads: number; tasks: number };
   /** Stop accepting, write out and drain the spool into ClickHouse (bounded), release everything. */
   close(): Promise<void>;
 }
@@ -134,15 +137,20 @@ export async function startEdge(deps: EdgeDeps, listen: { host: string; port: nu
     usage.flush(deps.redis).catch((error: unknown) => logger.warn({ err: error }, 'key usage flush failed'));
   }, USAGE_FLUSH_MS);
 
-  const configCache = new Map<string, { configs: readonly MetricConfigLike[]; expiresAt: number }>();
+  // Indexed once per fetch, not on every metrics request.
+  const configCache = new Map<
+    string,
+    { configs: ReadonlyMap<string, MetricConfigLike>; expiresAt: number }
+  >();
   const metricConfigs = async (appId: string) => {
     const cached = configCache.get(appId);
     if (cached && cached.expiresAt > now()) return cached.configs;
-    const configs = await listEnabledMetricConfigs(deps.postgres, appId);
+    const configs = indexMetricConfigs(await listEnabledMetricConfigs(deps.postgres, appId));
     configCache.set(appId, { configs, expiresAt: now() + METRIC_CONFIG_TTL_MS });
     return configs;
   };
 
+  const parsePool = config.ingest.parseThreads > 0 ? ParsePool.start(config.ingest.parseThreads) : undefined;
   const intake = createIntake({
     config,
     keys,
@@ -153,6 +161,7 @@ export async function startEdge(deps: EdgeDeps, listen: { host: string; port: nu
     metricConfigs,
     metrics,
     now,
+    parsePool,
   });
   let sdk: Promise<string> | undefined;
   let inflight = 0;
@@ -239,8 +248,7 @@ export async function startEdge(deps: EdgeDeps, listen: { host: string; port: nu
   post('/api/v1/metrics', 'metrics');
   post('/v1/batch', 'segment');
   post('/v1/import', 'segment');
-  for (const type of ['track', 'page', 'screen', 'identify', 'group', 'alias'] as const)
-    post(`/v1/${type}`, 'segment', type);
+  for (const type of SEGMENT_TYPES) post(`/v1/${type}`, 'segment', type);
 
   app.options('/*', (res, req) => {
     const origin = req.getHeader('origin');
@@ -319,6 +327,7 @@ export async function startEdge(deps: EdgeDeps, listen: { host: string; port: nu
   return {
     port,
     nativeUws,
+    parseStats: () => parsePool?.stats() ?? { threads: 0, tasks: 0 },
     close: async () => {
       uWS.us_listen_socket_close(listenSocket);
       // Let requests already being processed reach their answer before sealing the spool.
@@ -326,6 +335,8 @@ export async function startEdge(deps: EdgeDeps, listen: { host: string; port: nu
       while (inflight > 0 && now() < settleBy) await new Promise((resolve) => setTimeout(resolve, 5));
       clearInterval(usageTimer);
       clearInterval(summaryTimer);
+      // Tasks still in a worker finish first, so their requests can still reach the spool.
+      await parsePool?.close();
       await spool.close();
       // The background pass ends after its current insert; the drain then starts new inserts
       // only until its deadline. A backlog beyond that stays on disk and replays at next start.

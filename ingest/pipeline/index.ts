@@ -13,7 +13,13 @@ export {
 } from './enrich.ts';
 export { checkMetricSample, indexMetricConfigs, toMetricRow } from './metrics.ts';
 export { type ParseOptions, parseJsonBody } from './parse.ts';
-export { METRICS_SOURCE, processMetricSamples, processSegmentBatch, processTrackBatch } from './process.ts';
+export {
+  METRICS_SOURCE,
+  processBatchBody,
+  processMetricSamples,
+  processSegmentBatch,
+  processTrackBatch,
+} from './process.ts';
 export { ok, REJECT_CODES, type RejectCode, type Rejection, type Result, reject } from './result.ts';
 export {
   MetricSample,

@@ -3,13 +3,15 @@
 // a client sent disappears without a trace.
 import { segmentToEventRow, toEventRow, toQuarantineRow } from './enrich.ts';
 import { checkMetricSample, indexMetricConfigs, toMetricRow } from './metrics.ts';
-import { ok } from './result.ts';
+import { ok, type Result } from './result.ts';
 import { jsonLine } from './serialize.ts';
 import type { BatchEnvelope, MetricConfigLike, PipelineContext, ProcessResult } from './types.ts';
 import { isUuid } from './uuid.ts';
 import {
   type BatchItems,
   readMetricSamples,
+  readSegmentBatch,
+  readTrackBatch,
   validateMetricSample,
   validateSegmentMessage,
   validateTrackEvent,
@@ -49,6 +51,29 @@ export function processSegmentBatch(
     else batch.reject(index, item, row);
   }
   return batch.outcome();
+}
+
+/**
+ * A parsed batch body read and processed: `{ "events": [...] }` for 'track', Segment
+ * `{ "batch": [...] }` for 'segment'. A body that is not such a batch (or holds more than
+ * `maxItems`) comes back as its rejection, which answers the whole request. The edge runs this
+ * inline or in a parse worker; both must give the same answer, so both call this one function.
+ */
+export function processBatchBody(
+  kind: 'track' | 'segment',
+  body: unknown,
+  ctx: PipelineContext,
+  source: string,
+  maxItems: number,
+): Result<ProcessResult> {
+  const read = kind === 'track' ? readTrackBatch(body, maxItems) : readSegmentBatch(body, maxItems);
+  if (!read.ok) return read;
+  const { items, envelope } = read.value;
+  return ok(
+    kind === 'track'
+      ? processTrackBatch(items, ctx, source, envelope)
+      : processSegmentBatch(items, ctx, source, envelope),
+  );
 }
 
 /** Where metric samples arrive; their quarantine rows name it. */

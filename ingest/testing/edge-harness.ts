@@ -30,6 +30,16 @@ export interface EdgeHarness {
     expected: number,
     timeoutMs?: number,
   ) => Promise<number>;
+  /** Another edge on the same ClickHouse, Postgres and Redis, with its own spool, registry and env. */
+  sibling: (env?: Record<string, string>) => Promise<SiblingEdge>;
+  close: () => Promise<void>;
+}
+
+export interface SiblingEdge {
+  edge: Edge;
+  registry: Registry;
+  url: string;
+  /** Close this edge (once; the harness's close skips it afterwards). */
   close: () => Promise<void>;
 }
 
@@ -53,29 +63,38 @@ export async function createEdgeHarness(
     logger: silentLogger(),
   });
   await runMigrations(ch, { logger: silentLogger() });
-  const config = loadConfig({
-    API_KEY_SECRET: cp.deps.config.apiKeySecret,
-    JWT_SECRET: cp.deps.config.jwtSecret,
-    SPOOL_DIR: await tempDir(`spool-${uniqueId()}`),
-    // Tests want rows in ClickHouse quickly rather than in one-second batches.
-    SPOOL_FLUSH_INTERVAL_MS: '50',
-    CACHE_KEY_TTL_MS: '1000',
-    ...env,
-  }) as typeof cp.deps.config;
-  const registry = new Registry();
-  const edge = await startEdge(
-    {
-      config,
-      clickhouse: ch,
-      postgres: cp.deps.postgres,
-      redis: cp.deps.redis,
-      logger: cp.deps.logger,
-      registry,
-      now: cp.deps.now,
-    },
-    { host: '127.0.0.1', port: 0 },
-  );
-  const url = `http://127.0.0.1:${edge.port}`;
+  const launch = async (edgeEnv: Record<string, string>): Promise<SiblingEdge> => {
+    const config = loadConfig({
+      API_KEY_SECRET: cp.deps.config.apiKeySecret,
+      JWT_SECRET: cp.deps.config.jwtSecret,
+      SPOOL_DIR: await tempDir(`spool-${uniqueId()}`),
+      // Tests want rows in ClickHouse quickly rather than in one-second batches.
+      SPOOL_FLUSH_INTERVAL_MS: '50',
+      CACHE_KEY_TTL_MS: '1000',
+      ...edgeEnv,
+    }) as typeof cp.deps.config;
+    const registry = new Registry();
+    const edge = await startEdge(
+      {
+        config,
+        clickhouse: ch,
+        postgres: cp.deps.postgres,
+        redis: cp.deps.redis,
+        logger: cp.deps.logger,
+        registry,
+        now: cp.deps.now,
+      },
+      { host: '127.0.0.1', port: 0 },
+    );
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= edge.close();
+      return closing;
+    };
+    return { edge, registry, url: `http://127.0.0.1:${edge.port}`, close };
+  };
+  const { edge, registry, url } = await launch(env);
+  const siblings: SiblingEdge[] = [];
   return {
     cp,
     ch,
@@ -107,7 +126,13 @@ export async function createEdgeHarness(
       }
       return value;
     },
+    sibling: async (siblingEnv = {}) => {
+      const started = await launch(siblingEnv);
+      siblings.push(started);
+      return started;
+    },
     close: async () => {
+      for (const sibling of siblings) await sibling.close();
       await edge.close();
       await ch.close();
       await cp.close();

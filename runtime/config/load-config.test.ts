@@ -16,6 +16,7 @@ describe('loadConfig', () => {
     expect(config.spool.dir).toBe(path.resolve('./data/spool'));
     expect(config.ingest.maxBodyBytes).toBe(1024 * 1024);
     expect(config.ingest.maxBatchEvents).toBe(1000);
+    expect(config.ingest.parseThreads).toBe(0);
     expect(config.keys.graceSeconds).toBe(86_400);
   });
 
@@ -41,6 +42,7 @@ describe('loadConfig', () => {
     ['PORT', 'abc', /PORT must be an integer between 1 and 65535 \(got "abc"\)/],
     ['PORT', '70000', /PORT must be an integer between 1 and 65535/],
     ['INGEST_PORT', '8o80', /INGEST_PORT must be an integer/],
+    ['INGEST_PARSE_THREADS', '-1', /INGEST_PARSE_THREADS must be an integer between 0 and 64/],
     ['CLICKHOUSE_URL', 'not a url', /CLICKHOUSE_URL must be a URL starting with http:\/\/ or https:\/\//],
     ['CLICKHOUSE_URL', 'tcp://ch:9000', /CLICKHOUSE_URL must be a URL/],
     ['DATABASE_URL', 'mysql://x@y/z', /DATABASE_URL must be a URL starting with postgres:\/\//],

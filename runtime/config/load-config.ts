@@ -135,6 +135,10 @@ export function loadConfig(env: Env): Readonly<Config> {
       idleTimeoutSeconds: int(env, 'INGEST_IDLE_TIMEOUT_SECONDS', 10, 1, 600),
       // 0 = one worker per CPU core.
       workers: int(env, 'INGEST_WORKERS', 0, 0, 256),
+      // 0 = parse batches on the event loop. One worker thread measured within noise of inline
+      // on the 2-core bench machine (+4% events/s, +30% p99; README "Using both cores"): a
+      // worker pays only where a core is idle for it, so it is opt-in.
+      parseThreads: int(env, 'INGEST_PARSE_THREADS', 0, 0, 64),
     },
     spool: {
       dir: path.resolve(str(env, 'SPOOL_DIR') ?? path.join(dataDir, 'spool')),

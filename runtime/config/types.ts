@@ -40,6 +40,8 @@ export interface Config {
     maxBatchEvents: number;
     idleTimeoutSeconds: number;
     workers: number;
+    /** Worker threads that parse, validate, enrich and serialise large batch bodies (0 = inline). */
+    parseThreads: number;
   };
   spool: {
     dir: string;
