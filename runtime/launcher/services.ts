@@ -1,6 +1,6 @@
 import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createControlPlane } from '../../control-plane/index.ts';
 import { type Edge, startEdge } from '../../ingest/index.ts';
 import { combinedOpenApi, createQueryApi, OPENAPI_PATH } from '../../query-api/index.ts';
@@ -54,6 +54,10 @@ export async function startService(
   const { clickhouse, postgres, redis } = stores;
   if (!postgres || !redis) throw new Error('postgres and redis are required');
   const registry = new Registry();
+  // Process metrics (resident memory, V8 heap and external memory, event-loop lag, GC) beside the
+  // services' own: what an operator sizes the process by, and what the ingest bench reads to
+  // tell the JavaScript side's memory from the embedded engine's.
+  collectDefaultMetrics({ register: registry });
   const now = () => Date.now();
   const urls: Record<string, string> = {};
   let edge: Edge | undefined;

@@ -4,10 +4,9 @@
 // a revocation reaches the edge within a second, and an event sent to the edge is answered by
 // the query API.
 
-import { once } from 'node:events';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type LauncherProcess, startLauncher } from '../testing/launcher-process.ts';
+import { embeddedEnv, type LauncherProcess, startLauncher } from '../testing/launcher-process.ts';
 import { freePort, serviceUrl, tempDir, uniqueId } from '../testing/services.ts';
 
 const databaseUrl = serviceUrl('DATABASE_URL');
@@ -44,22 +43,19 @@ describe.skipIf(!databaseUrl || !redisUrl)(
       const url = new URL(databaseUrl as string);
       url.searchParams.set('options', `-c search_path=${schema}`);
       const [cpPort, apiPort, ingestPort] = [await freePort(), await freePort(), await freePort()];
-      const { CLICKHOUSE_URL, ...inherited } = process.env;
-      const env = {
-        ...inherited,
+      const env = embeddedEnv({
         DATA_DIR: await tempDir('split'),
         DATABASE_URL: url.toString(),
-        REDIS_URL: redisUrl,
+        REDIS_URL: redisUrl as string,
         API_KEY_SECRET: 'split-test-api-key-secret-0123456789abcdef',
         JWT_SECRET: 'split-test-jwt-secret-0123456789abcdefghij',
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         SPOOL_FLUSH_INTERVAL_MS: '100',
-      };
+      });
 
       const migrate = run(['migrate'], env);
-      const [migrated] = (await once(migrate.child, 'exit')) as [number | null];
-      expect(migrated, migrate.output()).toBe(0);
+      expect(await migrate.exit(), migrate.output()).toBe(0);
 
       const controlPlane = run(['control-plane'], { ...env, PORT: String(cpPort) });
       const edgeAndQuery = run(['ingest', 'query-api'], {
@@ -126,11 +122,8 @@ describe.skipIf(!databaseUrl || !redisUrl)(
       expect(status).toBe(401);
       expect(Date.now() - started).toBeLessThan(1_000);
 
-      for (const process of [controlPlane, edgeAndQuery]) {
-        process.child.kill('SIGTERM');
-        const [code] = (await once(process.child, 'exit')) as [number | null];
-        expect(code, process.output()).toBe(0);
-      }
+      for (const process of [controlPlane, edgeAndQuery])
+        expect(await process.stop(), process.output()).toBe(0);
     }, 120_000);
   },
 );

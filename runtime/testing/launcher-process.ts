@@ -19,6 +19,8 @@ export interface LauncherProcess {
   waitReady(urls: readonly string[], timeoutMs?: number): Promise<void>;
   /** SIGTERM once and wait: the exit code (null when it died by signal). */
   stop(): Promise<number | null>;
+  /** Waits for the process to end by itself: its exit code. */
+  exit(): Promise<number | null>;
   /** SIGKILL if still running. */
   kill(): void;
 }
@@ -59,6 +61,7 @@ export function startLauncher(
     child,
     output: () => output,
     kill,
+    exit: async () => (await exited)[0],
     waitReady: async (urls, timeoutMs = READY_TIMEOUT_MS) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
