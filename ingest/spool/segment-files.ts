@@ -4,8 +4,8 @@
 //   <dir>/<table>.<seq>.meta      written just before sealing: rows, app ids, first append time
 // The (writer id, table, seq) triple is the segment's position, from which its ClickHouse
 // deduplication token is derived: the same segment always carries the same token.
-import { randomUUID } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export type SpoolTable = 'events' | 'events_quarantine' | 'metric_samples';
@@ -50,9 +50,15 @@ export async function listSegments(dir: string): Promise<SegmentRef[]> {
     .sort((a, b) => a.seq - b.seq || a.table.localeCompare(b.table));
 }
 
-/** Deterministic per segment position: a retried or replayed insert is deduplicated. */
-export function deduplicationToken(writerId: string, table: SpoolTable, seq: number): string {
-  return `spool:${writerId}:${table}:${seq}`;
+/**
+ * Deterministic per segment: a retried or replayed insert is deduplicated. A sealed segment's
+ * bytes never change, so they are part of it too: should a segment number ever repeat (a spool
+ * directory restored from a backup, say), new data still gets a new token and is never dropped
+ * as a duplicate of what once had that number.
+ */
+export function deduplicationToken(writerId: string, table: SpoolTable, seq: number, bytes: Buffer): string {
+  const digest = createHash('sha256').update(bytes).digest('base64url').slice(0, 22);
+  return `spool:${writerId}:${table}:${seq}:${digest}`;
 }
 
 // Rows are serialized with app_id as their first field; recovery reads it back from there.
@@ -106,7 +112,24 @@ export async function readNextSeq(dir: string): Promise<number> {
   }
 }
 
-/** Record that numbers below `next` are taken; durable before any segment with them exists. */
+/**
+ * Record that numbers below `next` are taken; durable before any segment with them exists. The
+ * file is replaced, never rewritten in place: a crash between truncating and writing it would
+ * leave it empty, and counting would start again from 1.
+ */
 export async function writeNextSeq(dir: string, next: number): Promise<void> {
-  await writeFile(path.join(dir, NEXT_SEQ_FILE), String(next), { flush: true });
+  const file = path.join(dir, NEXT_SEQ_FILE);
+  await writeFile(`${file}.tmp`, String(next), { flush: true });
+  await rename(`${file}.tmp`, file);
+  await syncDirectory(dir);
+}
+
+/** A rename or a new file is durable only once the directory entry itself is flushed. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

@@ -23,6 +23,7 @@ import {
   scanSegment,
   segmentName,
   spoolDirectoryId,
+  syncDirectory,
   writeNextSeq,
 } from './segment-files.ts';
 
@@ -301,15 +302,5 @@ export class SpoolWriter {
         this.used += (await stat(file)).size;
       }
     }
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  // A rename is durable only once the directory entry itself is flushed.
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

@@ -116,6 +116,24 @@ describe('spool', () => {
     }
     // Each run's segment got a new number, so a new token: none was dropped as a duplicate.
     expect(await count(app)).toEqual({ rows: 30, names: 30 });
+    // The counter is replaced whole, never left half-written.
+    expect((await readdir(dir)).filter((f) => f.startsWith('next-seq'))).toEqual(['next-seq']);
+  });
+
+  it('stores new data under a number used before (counter lost, or spool restored from a backup)', async () => {
+    const dir = await tempDir('spool-counter-lost');
+    const app = appId();
+    for (let round = 0; round < 2; round++) {
+      const writer = await openWriter(dir);
+      await writer.append([{ table: 'events', lines: lines(app, round * 10, 10), rows: 10, appIds: [app] }]);
+      await writer.sealAll();
+      expect(await flusherFor(writer).drain(Date.now() + 10_000)).toBe(true);
+      await writer.close();
+      // Forget which numbers were taken: the next writer numbers its segment 1 again.
+      await writeFile(path.join(dir, 'next-seq'), '');
+    }
+    // Same position, different bytes, so a different token: the second round is not a "duplicate".
+    expect(await count(app)).toEqual({ rows: 20, names: 20 });
   });
 
   it('replaying a segment after a crash between insert and delete stores it once', async () => {
