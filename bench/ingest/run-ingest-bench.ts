@@ -8,21 +8,34 @@ import { createClickHouse } from '../../clickhouse/index.ts';
 import { silentLogger } from '../../runtime/logger/index.ts';
 import { BENCH_USER_AGENT, batchBody, segmentBatchBody, singleBody } from './payloads.ts';
 import { type ProcessSample, sampleProcess } from './process-stats.ts';
-import { provisionKey, type Stack, startBare, startStack } from './stack.ts';
+import { externalStack, provisionKey, type Stack, startBare, startStack } from './stack.ts';
 
 export interface BenchOptions {
   runs: number;
   durationSeconds: number;
   connections: number;
   sustainedSeconds: number;
+  /** INGEST_PARSE_THREADS for the stack under test (undefined = the product default). */
+  parseThreads?: number | undefined;
+  /**
+   * A running stack to drive instead of starting one (both URLs or neither). Its ClickHouse, if
+   * given, is where the exactly-once check counts; without it that check is skipped. The
+   * overload run needs a stack started with a low key limit, so it runs only on a started stack.
+   */
+  external?: { apiUrl: string; ingestUrl: string; clickhouseUrl?: string | undefined } | undefined;
 }
+
+/** Every acknowledged event stored once, or why that was not counted. */
+export type Correctness = { acknowledged: number; sent: number } & (
+  | { stored: number; unique: number; exact: boolean }
+  | { notCounted: string }
+);
 
 interface Scenario {
   name: string;
   path: string;
   body: string;
-  /** Items per request, and how many of them are valid (accepted). */
-  items: number;
+  /** How many of the request's items are valid (accepted). */
   valid: number;
   headers: Record<string, string>;
 }
@@ -38,6 +51,12 @@ export interface RunResult {
   sentEvents: number;
   cpuCores: number;
   peakRssMb: number;
+  /**
+   * Peak of V8 heap + external memory (Node's buffers, the spool's, PGlite's WASM heap) in the
+   * stack process, read from its /metrics each second: its memory without the embedded
+   * ClickHouse engine, whose allocations and mapped code are native. 0 where not measured.
+   */
+  peakJsMemoryMb: number;
 }
 
 export interface ScenarioResult {
@@ -67,6 +86,7 @@ function medianRun(runs: RunResult[]): RunResult {
     sentEvents: pick('sentEvents'),
     cpuCores: pick('cpuCores'),
     peakRssMb: pick('peakRssMb'),
+    peakJsMemoryMb: pick('peakJsMemoryMb'),
   };
 }
 
@@ -78,6 +98,7 @@ async function drive(
 ): Promise<RunResult & { latencies2xx: number[]; statuses: Record<string, number> }> {
   const before: ProcessSample | undefined = pid ? await sampleProcess(pid) : undefined;
   const latencies2xx: number[] = [];
+  const memory = sampleJsMemory(url);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -96,6 +117,7 @@ async function drive(
     });
   });
   const after: ProcessSample | undefined = pid ? await sampleProcess(pid) : undefined;
+  const peakJsMemoryBytes = await memory.stop();
   const statuses: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = stat.count ?? 0;
   const ok = result['2xx'];
@@ -110,8 +132,37 @@ async function drive(
     sentEvents: result.requests.sent * scenario.valid,
     cpuCores: before && after ? (after.cpuSeconds - before.cpuSeconds) / seconds : 0,
     peakRssMb: after ? after.peakRssBytes / 1024 / 1024 : 0,
+    peakJsMemoryMb: peakJsMemoryBytes / 1024 / 1024,
     latencies2xx,
     statuses,
+  };
+}
+
+const JS_MEMORY_SAMPLE_MS = 1000;
+
+/** Samples V8 heap + external memory from the server's /metrics until stopped; 0 if it has none. */
+function sampleJsMemory(url: string): { stop(): Promise<number> } {
+  let peak = 0;
+  let running = true;
+  const sample = async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    const bytes = value('nodejs_heap_size_total_bytes') + value('nodejs_external_memory_bytes');
+    if (Number.isFinite(bytes)) peak = Math.max(peak, bytes);
+  };
+  const loop = (async () => {
+    while (running) {
+      // The bare ceiling server has no /metrics; a failed scrape just leaves no sample.
+      await sample().catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, JS_MEMORY_SAMPLE_MS));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return peak;
+    },
   };
 }
 
@@ -121,11 +172,14 @@ async function spoolBytes(ingestUrl: string): Promise<number> {
 }
 
 /** Count what the embedded engine holds for the app, after the stack has drained and exited. */
-async function storedEvents(dataDir: string, appId: string): Promise<{ rows: number; unique: number }> {
+async function storedEvents(
+  where: { dataDir: string } | { url: string },
+  appId: string,
+): Promise<{ rows: number; unique: number }> {
   const ch = await createClickHouse({
-    url: undefined,
+    url: 'url' in where ? where.url : undefined,
     database: 'analytics',
-    dataDir,
+    dataDir: 'dataDir' in where ? where.dataDir : '',
     logger: silentLogger(),
   });
   try {
@@ -139,15 +193,116 @@ async function storedEvents(dataDir: string, appId: string): Promise<{ rows: num
   }
 }
 
+/** The scenarios every full run measures, in order; names are what --only matches. */
+function ingestScenarios(serverKey: string): (Scenario & { ceiling: boolean })[] {
+  const auth = { 'x-api-key': serverKey };
+  const segmentAuth = { authorization: `Basic ${Buffer.from(`${serverKey}:`).toString('base64')}` };
+  return [
+    {
+      name: 'single events',
+      path: '/api/events/track',
+      body: singleBody(),
+      valid: 1,
+      headers: auth,
+      ceiling: true,
+    },
+    {
+      name: 'batches of 100',
+      path: '/api/events/track/batch',
+      body: batchBody(100),
+      valid: 100,
+      headers: auth,
+      ceiling: true,
+    },
+    {
+      name: 'Segment batches of 100',
+      path: '/v1/batch',
+      body: segmentBatchBody(100),
+      valid: 100,
+      headers: segmentAuth,
+      ceiling: false,
+    },
+    {
+      name: 'batches of 100, 10% invalid',
+      path: '/api/events/track/batch',
+      body: batchBody(100, 10),
+      valid: 90,
+      headers: auth,
+      ceiling: false,
+    },
+  ];
+}
+
+/** Load stays far above what one machine can send: the runs measure throughput, not limiting. */
+const UNLIMITED = {
+  RATE_LIMIT_KEY_PER_SECOND: '100000000',
+  RATE_LIMIT_KEY_BURST: '100000000',
+  RATE_LIMIT_IP_PER_SECOND: '100000000',
+  RATE_LIMIT_IP_BURST: '100000000',
+};
+
+/** Long enough for the hot path to be optimised before a scenario-only run starts measuring. */
+const WARMUP_SECONDS = 3;
+
+const stackEnv = (options: BenchOptions): Record<string, string> =>
+  options.parseThreads === undefined
+    ? UNLIMITED
+    : { ...UNLIMITED, INGEST_PARSE_THREADS: String(options.parseThreads) };
+
+/**
+ * Only the scenario named `name`, against the edge alone: no ceiling server, no
+ * sustained, overload or exactly-once runs. For comparing one setting (e.g. --parse-threads)
+ * in a couple of minutes on a shared machine.
+ */
+export async function runIngestScenario(options: BenchOptions, name: string, log: (line: string) => void) {
+  const stack = await openStack(options, stackEnv(options));
+  try {
+    const key = await provisionKey(stack.apiUrl);
+    const scenario = ingestScenarios(key.serverKey).find((candidate) => candidate.name === name);
+    if (!scenario) {
+      const names = ingestScenarios('').map((candidate) => `"${candidate.name}"`);
+      throw new Error(`no ingest scenario "${name}"; expected one of ${names.join(', ')}`);
+    }
+    // A fresh stack: JIT and caches warm up unrecorded, so run 1 is comparable with the others.
+    await drive(stack.ingestUrl, scenario, stack.pid, { ...options, durationSeconds: WARMUP_SECONDS });
+    const runs: RunResult[] = [];
+    for (let run = 0; run < options.runs; run++) {
+      const measured = await drive(stack.ingestUrl, scenario, stack.pid, options);
+      runs.push(strip(measured));
+      log(
+        `${scenario.name} (INGEST_PARSE_THREADS=${options.parseThreads ?? 'default'}) run ${run + 1}: ${Math.round(measured.eventsPerSecond)} events/s, p99 ${measured.p99Ms} ms, CPU ${measured.cpuCores.toFixed(2)} cores, statuses ${JSON.stringify(measured.statuses)}`,
+      );
+    }
+    const median = medianRun(runs);
+    log(
+      `${scenario.name} (INGEST_PARSE_THREADS=${options.parseThreads ?? 'default'}) median: ${Math.round(median.eventsPerSecond)} events/s, p99 ${median.p99Ms} ms`,
+    );
+    return {
+      machine: { cores: (await import('node:os')).cpus().length, node: process.version },
+      options,
+      scenario: { name: scenario.name, runs, median },
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+function openStack(options: BenchOptions, env: Record<string, string>): Promise<Stack> {
+  const external = options.external;
+  return external ? Promise.resolve(externalStack(external.apiUrl, external.ingestUrl)) : startStack(env);
+}
+
+/** Until the edge's spool is empty (everything acknowledged is in ClickHouse), or the deadline. */
+async function waitForDrain(ingestUrl: string, deadlineMs: number): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while ((await spoolBytes(ingestUrl)) > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
 export async function runIngestBench(options: BenchOptions, log: (line: string) => void) {
-  // Limits far above what one machine can send: this run measures throughput, not limiting.
-  const unlimited = {
-    RATE_LIMIT_KEY_PER_SECOND: '100000000',
-    RATE_LIMIT_KEY_BURST: '100000000',
-    RATE_LIMIT_IP_PER_SECOND: '100000000',
-    RATE_LIMIT_IP_BURST: '100000000',
-  };
-  const stack = await startStack(unlimited);
+  const unlimited = stackEnv(options);
+  const stack = await openStack(options, unlimited);
   const bare = await startBare();
   const results: ScenarioResult[] = [];
   let acknowledged = 0;
@@ -156,46 +311,7 @@ export async function runIngestBench(options: BenchOptions, log: (line: string) 
   try {
     const key = await provisionKey(stack.apiUrl);
     appId = key.appId;
-    const auth = { 'x-api-key': key.serverKey };
-    const segmentAuth = { authorization: `Basic ${Buffer.from(`${key.serverKey}:`).toString('base64')}` };
-    const scenarios: (Scenario & { ceiling: boolean })[] = [
-      {
-        name: 'single events',
-        path: '/api/events/track',
-        body: singleBody(),
-        items: 1,
-        valid: 1,
-        headers: auth,
-        ceiling: true,
-      },
-      {
-        name: 'batches of 100',
-        path: '/api/events/track/batch',
-        body: batchBody(100),
-        items: 100,
-        valid: 100,
-        headers: auth,
-        ceiling: true,
-      },
-      {
-        name: 'Segment batches of 100',
-        path: '/v1/batch',
-        body: segmentBatchBody(100),
-        items: 100,
-        valid: 100,
-        headers: segmentAuth,
-        ceiling: false,
-      },
-      {
-        name: 'batches of 100, 10% invalid',
-        path: '/api/events/track/batch',
-        body: batchBody(100, 10),
-        items: 100,
-        valid: 90,
-        headers: auth,
-        ceiling: false,
-      },
-    ];
+    const scenarios = ingestScenarios(key.serverKey);
     for (const scenario of scenarios) {
       const runs: RunResult[] = [];
       const ceilingRuns: RunResult[] = [];
@@ -255,21 +371,60 @@ export async function runIngestBench(options: BenchOptions, log: (line: string) 
       `sustained ${options.sustainedSeconds}s: ${Math.round(sustained.eventsPerSecond)} events/s, spool bytes ${samples.join(', ')}`,
     );
 
-    const stopped = await stack.stop();
-    // A backlog the shutdown did not drain is still in the spool: start again on the same data
-    // and let it replay before counting, as a restarted edge would.
-    const replay = await startStack({ ...unlimited, DATA_DIR: stack.dataDir as string });
-    const replayDeadline = Date.now() + 600_000;
-    while ((await spoolBytes(replay.ingestUrl)) > 0 && Date.now() < replayDeadline) {
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    let stopped: number | null = null;
+    let stored: { rows: number; unique: number } | undefined;
+    if (options.external) {
+      // Not ours to stop: wait for its spool to drain, then count in its ClickHouse if given.
+      await waitForDrain(stack.ingestUrl, 600_000);
+      const url = options.external.clickhouseUrl;
+      if (url) stored = await storedEvents({ url }, appId);
+    } else {
+      stopped = await stack.stop();
+      // A backlog the shutdown did not drain is still in the spool: start again on the same data
+      // and let it replay before counting, as a restarted edge would.
+      const replay = await startStack({ ...unlimited, DATA_DIR: stack.dataDir as string });
+      await waitForDrain(replay.ingestUrl, 600_000);
+      await replay.stop();
+      stored = await storedEvents({ dataDir: stack.dataDir as string }, appId);
     }
-    await replay.stop();
-    const stored = await storedEvents(stack.dataDir as string, appId);
     log(
-      `exit ${stopped}; acknowledged ${acknowledged}, sent ${sent}, stored ${stored.rows} (unique ${stored.unique})`,
+      `exit ${stopped}; acknowledged ${acknowledged}, sent ${sent}, stored ${stored?.rows ?? 'not counted'} (unique ${stored?.unique ?? 'not counted'})`,
     );
 
+    const report = async (overload: Record<string, unknown>) => ({
+      machine: { cores: (await import('node:os')).cpus().length, node: process.version },
+      options,
+      scenarios: results,
+      halfRate: { overallRate: Math.round(maxRequests / 2), p50Ms: half.p50Ms, p99Ms: half.p99Ms },
+      sustained: {
+        seconds: options.sustainedSeconds,
+        offeredRequestsPerSecond: sustainedRate,
+        eventsPerSecond: sustained.eventsPerSecond,
+        p99Ms: sustained.p99Ms,
+        peakRssMb: sustained.peakRssMb,
+        peakJsMemoryMb: sustained.peakJsMemoryMb,
+        spoolBytesSamples: samples,
+      },
+      overload,
+      // Every acknowledged event stored, none twice; requests still in flight when a run stopped
+      // may be stored without an acknowledgement the load generator saw. Not counted on a
+      // running stack whose ClickHouse URL was not given.
+      correctness: (stored
+        ? {
+            acknowledged,
+            sent,
+            stored: stored.rows,
+            unique: stored.unique,
+            exact: stored.unique === stored.rows && stored.rows >= acknowledged && stored.rows <= sent,
+          }
+        : { acknowledged, sent, notCounted: 'no ClickHouse URL for the running stack' }) as Correctness,
+    });
+
     // Overload: a stack whose key limit is a third of what the load generator offers.
+    if (options.external) {
+      log('overload: not run (it needs a stack the bench starts with a low key limit)');
+      return report({ notRun: 'needs a stack the bench starts with a low key limit' });
+    }
     const offered = (results[0] as ScenarioResult).median.requestsPerSecond;
     const limit = String(Math.max(1, Math.round(offered / 3)));
     const limited = await startStack({
@@ -302,30 +457,7 @@ export async function runIngestBench(options: BenchOptions, log: (line: string) 
     } finally {
       await limited.stop();
     }
-
-    return {
-      machine: { cores: (await import('node:os')).cpus().length, node: process.version },
-      options,
-      scenarios: results,
-      halfRate: { overallRate: Math.round(maxRequests / 2), p50Ms: half.p50Ms, p99Ms: half.p99Ms },
-      sustained: {
-        seconds: options.sustainedSeconds,
-        offeredRequestsPerSecond: sustainedRate,
-        eventsPerSecond: sustained.eventsPerSecond,
-        p99Ms: sustained.p99Ms,
-        spoolBytesSamples: samples,
-      },
-      overload,
-      // Every acknowledged event stored, none twice; requests still in flight when a run stopped
-      // may be stored without an acknowledgement the load generator saw.
-      correctness: {
-        acknowledged,
-        sent,
-        stored: stored.rows,
-        unique: stored.unique,
-        exact: stored.unique === stored.rows && stored.rows >= acknowledged && stored.rows <= sent,
-      },
-    };
+    return report(overload);
   } finally {
     await bare.stop();
     await stack.stop();

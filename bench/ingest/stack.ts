@@ -42,6 +42,21 @@ export async function startStack(
   return { apiUrl, ingestUrl, dataDir, pid: launcher.child.pid, stop: launcher.stop };
 }
 
+/**
+ * A stack somebody else runs (e.g. `docker compose up`, or the services on their own machines):
+ * the bench only drives it. No process to sample or stop, no data directory to count from.
+ */
+export function externalStack(apiUrl: string, ingestUrl: string): Stack {
+  const trim = (url: string) => url.replace(/\/+$/, '');
+  return {
+    apiUrl: trim(apiUrl),
+    ingestUrl: trim(ingestUrl),
+    dataDir: undefined,
+    pid: undefined,
+    stop: async () => null,
+  };
+}
+
 /** The bare ceiling server; with processes > 1, that many share one port. */
 export async function startBare(
   processes = 1,

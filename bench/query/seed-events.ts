@@ -3,6 +3,9 @@
 // a real flush. The shape is a busy web app: ~10 events per session, ~5 sessions per visitor,
 // sessions spread evenly over the last DAYS days, page views on a skewed set of paths, a product
 // funnel in track events, and a "plan" property on every event for metadata breakdowns.
+// Sessions start in time order across the chunks, as traffic arrives: each chunk holds a few
+// days, so parts (and the rollups' partial rows) cover the days they would in production,
+// instead of every chunk touching all DAYS days.
 import { availableParallelism } from 'node:os';
 import type { ClickHouse } from '../../clickhouse/index.ts';
 
@@ -46,7 +49,9 @@ const COLUMNS = [
 /**
  * Events {offset} .. {offset}+{count} of one app. Consecutive numbers form a session, so each
  * session's events are in time order and funnels progress through them. {visitors}: distinct
- * visitors; {end}: the latest session start; {spanSeconds}: how far back sessions start.
+ * visitors; {end}: the latest session start; {spanSeconds}: how far back sessions start;
+ * {sessions}: the app's session count, session k starting k/{sessions} of the way through the
+ * span (up to five minutes earlier, so starts are not perfectly regular).
  */
 const SEED_SQL = `
 INSERT INTO events (${COLUMNS.join(', ')})
@@ -82,7 +87,8 @@ FROM
         number % ${EVENTS_PER_SESSION} AS position,
         sipHash64(session, 2) % {visitors:UInt64} AS visitor,
         sipHash64(number, 3) % 20 AS k,
-        {end:DateTime64(3, 'UTC')} - toIntervalSecond(sipHash64(session, 1) % {spanSeconds:UInt64}) AS session_start
+        {end:DateTime64(3, 'UTC')}
+            - toIntervalSecond({spanSeconds:UInt64} - intDiv(session * {spanSeconds:UInt64}, {sessions:UInt64}) + sipHash64(session, 1) % 300) AS session_start
     FROM numbers({offset:UInt64}, {count:UInt64})
 )`;
 
@@ -100,7 +106,8 @@ export async function seedEvents(
   plan: SeedPlan,
   progress: (seeded: number) => void = () => {},
 ): Promise<void> {
-  const visitors = Math.max(1, Math.round(plan.events / EVENTS_PER_SESSION / SESSIONS_PER_VISITOR));
+  const sessions = Math.max(1, Math.ceil(plan.events / EVENTS_PER_SESSION));
+  const visitors = Math.max(1, Math.round(sessions / SESSIONS_PER_VISITOR));
   for (let offset = 0; offset < plan.events; offset += SEED_CHUNK_ROWS) {
     const count = Math.min(SEED_CHUNK_ROWS, plan.events - offset);
     await ch.command(SEED_SQL, {
@@ -109,6 +116,7 @@ export async function seedEvents(
         offset,
         count,
         visitors,
+        sessions,
         end: new Date(plan.end).toISOString().replace('T', ' ').replace('Z', ''),
         spanSeconds: plan.days * 86_400,
       },
