@@ -33,3 +33,8 @@ export function createClickHouse(options: ClickHouseOptions): Promise<ClickHouse
     ? createEmbeddedClickHouse({ dataDir: path.join(dataDir, 'clickhouse'), database, logger })
     : createServerClickHouse({ url, database, logger });
 }
+export {
+  refreshSessionDayStats,
+  SESSION_STATS_INTERVAL_MS,
+  startSessionStatsRefresher,
+} from './rollups/session-day-stats.ts';

@@ -46,6 +46,8 @@ const TABLES: Readonly<Record<string, string>> = {
   sessions: 'AggregatingMergeTree',
   events_daily: 'AggregatingMergeTree',
   sessions_daily: 'AggregatingMergeTree',
+  sessions_day_counts: 'AggregatingMergeTree',
+  sessions_day_stats: 'ReplacingMergeTree',
   metric_samples: 'MergeTree',
   metric_minutely: 'AggregatingMergeTree',
 };
@@ -56,20 +58,24 @@ const VIEWS: Readonly<Record<string, { source: string; target: string }>> = {
   sessions_mv: { source: 'events', target: 'sessions' },
   events_daily_mv: { source: 'events', target: 'events_daily' },
   sessions_daily_mv: { source: 'events', target: 'sessions_daily' },
+  // A view on a rollup: inserts into sessions_daily_local (from the view above) feed it.
+  sessions_day_counts_mv: { source: 'sessions_daily', target: 'sessions_day_counts' },
   metric_minutely_mv: { source: 'metric_samples', target: 'metric_minutely' },
 };
 
 describe('renderForCluster on the shipped migrations', () => {
   it('produces statements ClickHouse parses, each with ON CLUSTER except the one-off backfills', async () => {
     const backfills = rendered.filter((statement) => statement.startsWith('INSERT INTO '));
-    // 0008 rebuilds three rollups from the raw events, through the Distributed tables.
+    // 0008 rebuilds three rollups from the raw events, 0010 fills one from sessions_daily, all
+    // through the Distributed tables.
     expect(backfills.map((statement) => statement.split(/\s+/)[2])).toEqual([
       'events_daily',
       'events_daily_dims',
       'sessions_daily',
+      'sessions_day_counts',
     ]);
     for (const statement of backfills) {
-      expect(statement).toMatch(/\bFROM events\b(?!_local)/);
+      expect(statement).toMatch(/\bFROM (events|sessions_daily)\b(?!_local)/);
       expect(await formatted(statement)).toMatch(/^INSERT INTO /);
     }
     for (const statement of rendered.filter((sql) => !backfills.includes(sql))) {
@@ -123,6 +129,8 @@ describe('renderForCluster on the shipped migrations', () => {
       'events_quarantine',
       'metric_samples',
       'sessions_daily',
+      'sessions_day_counts',
+      'sessions_day_stats',
     ]);
     for (const [table, key] of Object.entries(DEFAULT_SHARDING_KEYS)) {
       // DESCRIBE types the expression against the real columns without needing rows.

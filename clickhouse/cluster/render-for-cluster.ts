@@ -49,6 +49,10 @@ export const DEFAULT_SHARDING_KEYS: Readonly<Record<string, string>> = {
   events_daily: 'cityHash64(app_id, day)',
   events_daily_dims: 'cityHash64(app_id, dimension, value)',
   sessions_daily: 'cityHash64(app_id, session_id)',
+  // Sums and per-day figures: any deterministic spread reads back the same through Distributed.
+  sessions_day_counts: 'cityHash64(app_id, day)',
+  // Also routes the stats refresher's INSERT ... SELECT (clickhouse/rollups).
+  sessions_day_stats: 'cityHash64(app_id, day)',
 };
 
 const IDENTIFIER = '[A-Za-z_][A-Za-z0-9_]*';

@@ -62,7 +62,8 @@ async function snapshot(apps: readonly string[]) {
        (SELECT sum(event_count) FROM sessions_daily WHERE app_id IN {apps:Array(UUID)}) AS session_events,
        (SELECT sum(pageviews) FROM sessions_daily WHERE app_id IN {apps:Array(UUID)}) AS session_pageviews,
        (SELECT count() FROM (SELECT day, session_id FROM sessions_daily WHERE app_id IN {apps:Array(UUID)}
-          GROUP BY day, session_id)) AS session_days`,
+          GROUP BY day, session_id)) AS session_days,
+       (SELECT sum(events) FROM sessions_day_counts WHERE app_id IN {apps:Array(UUID)}) AS day_count_events`,
     { params: { apps } },
   );
   const count = (name: string) => Number(row?.[name]);
@@ -79,6 +80,8 @@ async function snapshot(apps: readonly string[]) {
     session_events: count('session_events'),
     session_pageviews: count('session_pageviews'),
     session_days: count('session_days'),
+    // Fed by a view on sessions_daily: a view of a view must drop the repeat too.
+    day_count_events: count('day_count_events'),
   };
 }
 
@@ -97,6 +100,7 @@ describe('a retried events batch', () => {
     expect(once.session_events).toBeGreaterThan(BATCH_EVENTS * 0.9);
     // Sessions at 23:45 run past midnight: at least one (day, session) per session.
     expect(once.session_days).toBeGreaterThanOrEqual(BATCH_SESSIONS);
+    expect(once.day_count_events).toBe(once.session_events);
 
     await sendEvents(bytes, 'spool:events:000001');
     await sendEvents(bytes, 'spool:events:000001');
@@ -117,6 +121,7 @@ describe('a retried events batch', () => {
       session_events: 2 * once.session_events,
       session_pageviews: 2 * once.session_pageviews,
       session_days: once.session_days,
+      day_count_events: 2 * once.day_count_events,
     });
   });
 

@@ -275,6 +275,30 @@ export const SESSIONS_PER_DAY: RollupQuestion = {
         FROM events WHERE ${IN_APPS} AND session_id != '' GROUP BY app_id, day, session_id`,
 };
 
+/** sessions_day_counts (0010): per app and UTC day, the events that belong to a session. */
+export const SESSION_DAY_COUNTS: RollupQuestion = {
+  rollup: `SELECT app_id, day, sum(events) FROM sessions_day_counts WHERE ${IN_APPS} GROUP BY app_id, day`,
+  raw: `SELECT app_id, toDate(ts) AS day, count() FROM events WHERE ${IN_APPS} AND session_id != '' GROUP BY app_id, day`,
+};
+
+/**
+ * sessions_day_stats (0010) as the refresher leaves them for days before {today:Date}: per app
+ * and UTC day the events, sessions, single-event sessions and summed first-to-last durations.
+ */
+export const SESSION_DAY_STATS: RollupQuestion = {
+  rollup: `SELECT app_id, day, argMax(events, computed_at), argMax(sessions, computed_at),
+                  argMax(bounces, computed_at), argMax(total_ms, computed_at)
+           FROM sessions_day_stats WHERE ${IN_APPS} GROUP BY app_id, day`,
+  raw: `SELECT app_id, day, sum(events), count(), countIf(events = 1), toUInt64(sum(duration_ms))
+        FROM (
+            SELECT app_id, toDate(ts) AS day, count() AS events,
+                   toUnixTimestamp64Milli(max(ts)) - toUnixTimestamp64Milli(min(ts)) AS duration_ms
+            FROM events WHERE ${IN_APPS} AND session_id != '' AND toDate(ts) < {today:Date}
+            GROUP BY app_id, day, session_id
+        )
+        GROUP BY app_id, day`,
+};
+
 export interface Comparison {
   rollupRows: number;
   rawRows: number;

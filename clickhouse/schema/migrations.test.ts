@@ -318,6 +318,9 @@ describe('schema contract', () => {
       { name: 'events_daily_mv', engine: 'MaterializedView' },
       { name: 'sessions_daily', engine: 'AggregatingMergeTree' },
       { name: 'sessions_daily_mv', engine: 'MaterializedView' },
+      { name: 'sessions_day_counts', engine: 'AggregatingMergeTree' },
+      { name: 'sessions_day_counts_mv', engine: 'MaterializedView' },
+      { name: 'sessions_day_stats', engine: 'ReplacingMergeTree' },
     ]);
     expect(await columnsOf('sessions')).toEqual([]);
     await expect(engine.ch.query('SELECT count() FROM sessions')).rejects.toMatchObject({

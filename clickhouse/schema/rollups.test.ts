@@ -9,6 +9,7 @@
 // quantiles are compared within a tolerance.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshSessionDayStats } from '../rollups/session-day-stats.ts';
 import type { QueryParams } from '../types.ts';
 import {
   compareAnswers,
@@ -21,6 +22,8 @@ import {
   insertEventsSql,
   type MigratedEngine,
   openMigratedEngine,
+  SESSION_DAY_COUNTS,
+  SESSION_DAY_STATS,
   SESSIONS_PER_DAY,
   SESSIONS_RAW,
   UNIQ_12_EXACT_MODE_LIMIT,
@@ -386,5 +389,91 @@ describe('after background merges', () => {
       SESSIONS_PER_DAY.raw,
       SESSIONS * 0.9,
     );
+  });
+});
+
+describe('sessions_day_counts and sessions_day_stats (0010)', () => {
+  // The refresher's "today": the last day with data, so it is left out while earlier days settle.
+  let today = '';
+  const statsParams = () => ({ ...params, today });
+  const latestComputedAt = async () => {
+    const [row] = await engine.ch.query<{ at: string }>(
+      `SELECT toString(max(computed_at)) AS at FROM sessions_day_stats WHERE ${IN_APPS}`,
+      { params },
+    );
+    return row?.at ?? '';
+  };
+
+  it('counts each day’s session events as raw does', async () => {
+    await expectEqualAnswers(SESSION_DAY_COUNTS.rollup, SESSION_DAY_COUNTS.raw, APPS * 3);
+  });
+
+  it('computes every day before today as raw does, none for today, and a pass with nothing stale writes nothing', async () => {
+    const [last] = await engine.ch.query<{ day: string }>(
+      `SELECT toString(max(toDate(ts))) AS day FROM events WHERE ${IN_APPS}`,
+      { params },
+    );
+    today = last?.day ?? '';
+    await refreshSessionDayStats(engine.ch, Date.parse(`${today}T12:00:00Z`));
+    const result = await compareAnswers(
+      engine.ch,
+      SESSION_DAY_STATS.rollup,
+      SESSION_DAY_STATS.raw,
+      statsParams(),
+    );
+    expect(result.onlyInRollup).toEqual([]);
+    expect(result.onlyInRaw).toEqual([]);
+    expect(result.rawRows).toBeGreaterThanOrEqual(APPS * 2);
+    const [todays] = await engine.ch.query<{ n: string }>(
+      `SELECT count() AS n FROM sessions_day_stats WHERE ${IN_APPS} AND day >= {today:Date}`,
+      { params: statsParams() },
+    );
+    expect(Number(todays?.n)).toBe(0);
+    const computed = await latestComputedAt();
+    await refreshSessionDayStats(engine.ch, Date.parse(`${today}T12:00:00Z`));
+    expect(await latestComputedAt()).toBe(computed);
+  });
+
+  it('a late event makes its day stale until the next pass, which computes that day alone again', async () => {
+    const computed = await latestComputedAt();
+    const [first] = await engine.ch.query<{ day: string }>(
+      `SELECT toString(min(day)) AS day FROM sessions_day_stats WHERE app_id = {app:UUID}`,
+      { params: { app: apps[0] } },
+    );
+    const ts = `${first?.day} 23:59:59.999`;
+    await engine.ch.insert('events', [
+      {
+        app_id: apps[0],
+        event_id: randomUUID(),
+        event_type: 'track',
+        name: 'late',
+        ts,
+        received_at: ts,
+        session_id: `late-${randomUUID()}`,
+        retention_days: 3650,
+      },
+    ]);
+    const stale = await compareAnswers(
+      engine.ch,
+      SESSION_DAY_STATS.rollup,
+      SESSION_DAY_STATS.raw,
+      statsParams(),
+    );
+    expect(stale.onlyInRaw).toHaveLength(1);
+    await refreshSessionDayStats(engine.ch, Date.parse(`${today}T12:00:00Z`));
+    const [written] = await engine.ch.query<{ n: string }>(
+      `SELECT count() AS n FROM sessions_day_stats
+       WHERE ${IN_APPS} AND computed_at > {computed:DateTime64(3, 'UTC')}`,
+      { params: { ...params, computed } },
+    );
+    expect(Number(written?.n)).toBe(1);
+    const result = await compareAnswers(
+      engine.ch,
+      SESSION_DAY_STATS.rollup,
+      SESSION_DAY_STATS.raw,
+      statsParams(),
+    );
+    expect(result.onlyInRollup).toEqual([]);
+    expect(result.onlyInRaw).toEqual([]);
   });
 });

@@ -123,7 +123,7 @@ describe('upgrading an install with data to 0008', () => {
 
   it('applies 0008 (and what follows), after which the rebuilt rollups hold every event written before it', async () => {
     const result = await runMigrations(engine.ch, { logger: silentLogger(), log: () => {} });
-    expect(result.applied).toEqual([UPGRADE, '0009_event_property_values']);
+    expect(result.applied).toEqual([UPGRADE, '0009_event_property_values', '0010_session_day_stats']);
     expect(await tables()).toEqual([
       'events_daily',
       'events_daily_dims',
@@ -131,6 +131,9 @@ describe('upgrading an install with data to 0008', () => {
       'events_daily_mv',
       'sessions_daily',
       'sessions_daily_mv',
+      'sessions_day_counts',
+      'sessions_day_counts_mv',
+      'sessions_day_stats',
     ]);
     await expectCompleteRollups(EVENTS_BEFORE);
   });

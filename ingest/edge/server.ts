@@ -6,7 +6,7 @@ import uWS from 'uWebSockets.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
-import type { ClickHouse } from '../../clickhouse/index.ts';
+import { type ClickHouse, startSessionStatsRefresher } from '../../clickhouse/index.ts';
 import { KeyUsageTally, lookupKeyRecord, subscribeKeyChanges } from '../../control-plane/keys/index.ts';
 import { listEnabledMetricConfigs } from '../../control-plane/metric-configs/index.ts';
 import { bumpAppGenerations } from '../../query-api/cache/index.ts';
@@ -102,6 +102,10 @@ export async function startEdge(deps: EdgeDeps, listen: { host: string; port: nu
     },
   });
   flusher.start();
+  // The edge is what writes to ClickHouse, so it also keeps the per-day session figures the
+  // overview reads (the query API never writes). With several edges each runs it: a pass that
+  // finds nothing stale costs two small reads, and a repeated computation replaces its own row.
+  const sessionStats = startSessionStatsRefresher({ clickhouse: deps.clickhouse, logger, now });
 
   const keys = new KeyCache({
     apiKeySecret: config.apiKeySecret,
@@ -335,6 +339,7 @@ export async function startEdge(deps: EdgeDeps, listen: { host: string; port: nu
       while (inflight > 0 && now() < settleBy) await new Promise((resolve) => setTimeout(resolve, 5));
       clearInterval(usageTimer);
       clearInterval(summaryTimer);
+      await sessionStats.stop();
       // Tasks still in a worker finish first, so their requests can still reach the spool.
       await parsePool?.close();
       await spool.close();

@@ -17,6 +17,7 @@ import { previousPeriod, type TimeRange } from '../time-range/index.ts';
 
 // One screen of each list; the breakdown endpoint serves longer ones.
 export const OVERVIEW_TOP_LIMIT = 10;
+const DAY_MS = 86_400_000;
 
 export interface OverviewRequest {
   appId: string;
@@ -118,34 +119,81 @@ function totalsSql(source: keyof typeof TOTALS): string {
 }
 
 /**
- * Sessions that started in [scanFrom, to), one row each: a session id's events within one UTC
- * day. The rollup keeps one row per app x day x session key (the id's 64-bit hash), so FINAL
- * (which merges a row's partial states across parts) gives each session's exact start, end and
- * count; the days read are those of the range. The raw path groups the same days' events by the
- * same day and hash.
+ * Sessions that started in [scanFrom, to): a session is a session id's events within one UTC
+ * day. The rollup path takes whole days that no longer change from sessions_day_stats (one row
+ * per day, used only while its event count equals the day's count in sessions_day_counts, see
+ * migration 0010), and merges every other day of the range (today, days a late event changed,
+ * days a period boundary cuts) from sessions_daily with FINAL, which merges a session's partial
+ * rows across parts into its exact start, end and count. The raw path groups the same days'
+ * events by the same day and session-id hash.
  */
 function sessionsSql(rollup: boolean): string {
-  const perSession = rollup
-    ? `SELECT started_at AS started, event_count AS events,
-              toUnixTimestamp64Milli(ended_at) - toUnixTimestamp64Milli(started_at) AS duration_ms
-       FROM sessions_daily FINAL
-       WHERE app_id = {app:UUID} AND day >= {scanFromDay:Date} AND day <= {lastDay:Date}
-         AND started_at >= {scanFrom:${INSTANT}} AND started_at < {to:${INSTANT}}`
-    : `SELECT min(ts) AS started, count() AS events,
-              toUnixTimestamp64Milli(max(ts)) - toUnixTimestamp64Milli(min(ts)) AS duration_ms
-       FROM events
-       WHERE app_id = {app:UUID} AND session_id != ''
-         AND toDate(ts) >= {scanFromDay:Date} AND toDate(ts) <= {lastDay:Date}
-       GROUP BY toDate(ts), cityHash64(session_id)
-       HAVING started >= {scanFrom:${INSTANT}} AND started < {to:${INSTANT}}`;
-  const current = `started >= {from:${INSTANT}}`;
-  const before = `started < {from:${INSTANT}}`;
-  return `SELECT countIf(${current}) AS sessions, countIf(${current} AND events = 1) AS bounces,
-                 sumIf(duration_ms, ${current}) AS total_ms,
-                 countIf(${before}) AS prev_sessions, countIf(${before} AND events = 1) AS prev_bounces,
-                 sumIf(duration_ms, ${before}) AS prev_total_ms
-          FROM (${perSession})
-          ${rollup ? 'SETTINGS do_not_merge_across_partitions_select_final = 1' : ''}`;
+  const totals = `SELECT sumIf(n, current) AS sessions, sumIf(b, current) AS bounces, sumIf(ms, current) AS total_ms,
+                 sumIf(n, NOT current) AS prev_sessions, sumIf(b, NOT current) AS prev_bounces,
+                 sumIf(ms, NOT current) AS prev_total_ms`;
+  if (!rollup) {
+    return `${totals}
+          FROM (
+              SELECT started >= {from:${INSTANT}} AS current, 1 AS n, toUInt64(events = 1) AS b, duration_ms AS ms
+              FROM (
+                  SELECT min(ts) AS started, count() AS events,
+                         toUInt64(toUnixTimestamp64Milli(max(ts)) - toUnixTimestamp64Milli(min(ts))) AS duration_ms
+                  FROM events
+                  WHERE app_id = {app:UUID} AND session_id != ''
+                    AND toDate(ts) >= {scanFromDay:Date} AND toDate(ts) <= {lastDay:Date}
+                  GROUP BY toDate(ts), cityHash64(session_id)
+                  HAVING started >= {scanFrom:${INSTANT}} AND started < {to:${INSTANT}}
+              )
+          )`;
+  }
+  // Stats rows of whole days whose count still matches: the days that need no merging. The other
+  // days are named as a positive set, so the primary key skips the settled ones.
+  const settled = `SELECT stats.day AS day, stats.sessions AS sessions, stats.bounces AS bounces, stats.total_ms AS total_ms
+       FROM (
+           SELECT day, argMax(events, computed_at) AS events, argMax(sessions, computed_at) AS sessions,
+                  argMax(bounces, computed_at) AS bounces, argMax(total_ms, computed_at) AS total_ms
+           FROM sessions_day_stats
+           WHERE app_id = {app:UUID} AND day IN {wholeDays:Array(Date)}
+           GROUP BY day
+       ) AS stats
+       INNER JOIN (
+           SELECT day, sum(events) AS events
+           FROM sessions_day_counts
+           WHERE app_id = {app:UUID} AND day IN {wholeDays:Array(Date)}
+           GROUP BY day
+       ) AS counts ON stats.day = counts.day AND stats.events = counts.events`;
+  return `${totals}
+          FROM (
+              SELECT day >= {fromDay:Date} AS current, sessions AS n, bounces AS b, total_ms AS ms
+              FROM (${settled})
+              UNION ALL
+              SELECT started_at >= {from:${INSTANT}} AS current, 1 AS n, toUInt64(event_count = 1) AS b,
+                     toUInt64(toUnixTimestamp64Milli(ended_at) - toUnixTimestamp64Milli(started_at)) AS ms
+              FROM sessions_daily FINAL
+              WHERE app_id = {app:UUID} AND day >= {scanFromDay:Date} AND day <= {lastDay:Date}
+                AND started_at >= {scanFrom:${INSTANT}} AND started_at < {to:${INSTANT}}
+                AND day IN (
+                    SELECT arrayJoin({scanDays:Array(Date)}) AS day
+                    WHERE day NOT IN (SELECT day FROM (${settled}))
+                )
+          )
+          SETTINGS do_not_merge_across_partitions_select_final = 1`;
+}
+
+/** UTC days from `from`'s day to `to`'s last, and those of them wholly inside one period. */
+function sessionDays(
+  scanFrom: number,
+  split: number,
+  to: number,
+): { scanDays: string[]; wholeDays: string[] } {
+  const scanDays: string[] = [];
+  const wholeDays: string[] = [];
+  for (let day = Math.floor(scanFrom / DAY_MS) * DAY_MS; day < to; day += DAY_MS) {
+    scanDays.push(dayParam(day));
+    const whole = day >= scanFrom && day + DAY_MS <= to && (day >= split || day + DAY_MS <= split);
+    if (whole) wholeDays.push(dayParam(day));
+  }
+  return { scanDays, wholeDays };
 }
 
 const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
@@ -168,6 +216,7 @@ export async function queryOverview(
     fromDay: dayParam(range.from),
     toDay: dayParam(range.to),
     lastDay: dayParam(range.to - 1),
+    ...sessionDays(scan.from, range.from, range.to),
   };
   const totalsPlan = planTotals(scan, range.from, prefer);
   const sessionsPlan = planSessions(prefer);

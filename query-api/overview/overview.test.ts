@@ -4,8 +4,11 @@
 // lists, no "other" row), each beside the previous period, all recomputed in JavaScript. Run on
 // rollups (UTC-day range) and with raw edges (unaligned range); rollup-equals-raw compares the
 // two paths on random ranges.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshSessionDayStats } from '../../clickhouse/index.ts';
 import type { Registered } from '../../control-plane/testing/harness.ts';
+import { bumpAppGenerations } from '../cache/index.ts';
 import {
   bearer,
   counts,
@@ -149,5 +152,48 @@ describe('GET /api/analytics/apps/:appId/overview', () => {
     expect(answer.sources.totals).toMatch(/^events:/);
     expect(answer.sources.pages).toMatch(/^events_daily_dims\+events:/);
     expectOverview(answer, Date.parse('2026-03-10T07:45:00Z'), Date.parse('2026-03-15T19:10:00Z'));
+  });
+
+  it('answers the same from settled per-day session figures, and merges a day a late event changed', async () => {
+    const range = overviewPath({ startDate: '2026-03-12', endDate: '2026-03-18' });
+    const [from, to] = [Date.UTC(2026, 2, 12), Date.UTC(2026, 2, 19)];
+    const statsOf = (day: string) =>
+      fx.ch.query<{ events: string; counted: string }>(
+        `SELECT argMax(events, computed_at) AS events,
+                (SELECT sum(events) FROM sessions_day_counts WHERE app_id = {app:UUID} AND day = {day:Date}) AS counted
+         FROM sessions_day_stats WHERE app_id = {app:UUID} AND day = {day:Date}`,
+        { params: { app: owner.app.id, day } },
+      );
+    // As the edge's refresher would, after the data's last day.
+    await refreshSessionDayStats(fx.ch, DATA_TO + 86_400_000);
+    const [settled] = await statsOf('2026-03-14');
+    expect(Number(settled?.events)).toBeGreaterThan(0);
+    expect(settled?.events).toBe(settled?.counted);
+    await bumpAppGenerations(fx.harness.deps.redis, [owner.app.id]);
+    expectOverview(await fx.json<Overview>(range, bearer(owner)), from, to);
+
+    // A late single-event session on a settled day: its figures no longer match the day's count,
+    // so that day is merged from sessions_daily and the answer includes the new session.
+    const template = stored.find((event) => event.event_type === 'pageview') as TestEvent;
+    const late: TestEvent = {
+      ...template,
+      event_id: randomUUID(),
+      session_id: `late-${randomUUID()}`,
+      ts: Date.UTC(2026, 2, 14, 10, 0, 0, 123),
+    };
+    await insertEvents(fx.ch, [late]);
+    stored.push(late);
+    const [stale] = await statsOf('2026-03-14');
+    expect(Number(stale?.counted)).toBe(Number(stale?.events) + 1);
+    await bumpAppGenerations(fx.harness.deps.redis, [owner.app.id]);
+    const merged = await fx.json<Overview>(range, bearer(owner));
+    expectOverview(merged, from, to);
+
+    // The next pass computes that day again; nothing else changes.
+    await refreshSessionDayStats(fx.ch, DATA_TO + 86_400_000);
+    const [recomputed] = await statsOf('2026-03-14');
+    expect(recomputed?.events).toBe(recomputed?.counted);
+    await bumpAppGenerations(fx.harness.deps.redis, [owner.app.id]);
+    expect((await fx.json<Overview>(range, bearer(owner))).metrics).toEqual(merged.metrics);
   });
 });

@@ -141,7 +141,10 @@ export function planDimensions(
  */
 export function planSessions(prefer: SourcePreference = 'auto'): Plan<'sessions_daily' | 'events'> {
   if (prefer === 'raw') return raw('events', 'raw table requested');
-  return rollup('sessions_daily', 'the daily sessions rollup keeps exact start and end times');
+  return rollup(
+    'sessions_daily',
+    'settled days from their per-day figures (sessions_day_stats), the others merged from the daily sessions rollup',
+  );
 }
 
 /** A metric series: the minutely rollup when every step edge falls on a UTC minute. */
