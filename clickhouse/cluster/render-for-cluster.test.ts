@@ -47,10 +47,14 @@ const TABLES: Readonly<Record<string, string>> = {
   events_daily: 'AggregatingMergeTree',
   sessions_daily: 'AggregatingMergeTree',
   sessions_day_counts: 'AggregatingMergeTree',
+  // Its version column follows the replication arguments.
   sessions_day_stats: 'ReplacingMergeTree',
   metric_samples: 'MergeTree',
   metric_minutely: 'AggregatingMergeTree',
 };
+
+/** Engine arguments of the single-node table, kept after the replication arguments. */
+const ENGINE_ARGS: Readonly<Record<string, string>> = { sessions_day_stats: 'computed_at' };
 
 const VIEWS: Readonly<Record<string, { source: string; target: string }>> = {
   events_hourly_mv: { source: 'events', target: 'events_hourly' },
@@ -101,7 +105,10 @@ describe('renderForCluster on the shipped migrations', () => {
         sql.startsWith(`CREATE TABLE IF NOT EXISTS ${table}_local ${ON_CLUSTER}`),
       );
       expect(local, table).toBeDefined();
-      expect(await formatted(local ?? '')).toContain(`ENGINE = Replicated${engineName}${REPLICATED_ARGS}`);
+      const engineArgs = ENGINE_ARGS[table]
+        ? REPLICATED_ARGS.replace(/\)$/, `, ${ENGINE_ARGS[table]})`)
+        : REPLICATED_ARGS;
+      expect(await formatted(local ?? '')).toContain(`ENGINE = Replicated${engineName}${engineArgs}`);
       expect(local).toContain('replicated_deduplication_window = 10000');
       expect(local).not.toContain('non_replicated_deduplication_window');
 

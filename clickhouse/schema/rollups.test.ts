@@ -8,8 +8,10 @@
 // each precision's exact-mode threshold, where HyperLogLog takes over. Only the t-digest
 // quantiles are compared within a tolerance.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refreshSessionDayStats } from '../rollups/session-day-stats.ts';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../runtime/logger/index.ts';
+import { refreshSessionDayStats, startSessionStatsRefresher } from '../rollups/session-day-stats.ts';
 import type { QueryParams } from '../types.ts';
 import {
   compareAnswers,
@@ -475,5 +477,58 @@ describe('sessions_day_counts and sessions_day_stats (0010)', () => {
     );
     expect(result.onlyInRollup).toEqual([]);
     expect(result.onlyInRaw).toEqual([]);
+  });
+
+  it('runs a pass at start and then on its interval, and stop waits for the pass in flight', async () => {
+    const warnings: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        warnings.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'warn', destination });
+    const computed = await latestComputedAt();
+    const [first] = await engine.ch.query<{ day: string }>(
+      `SELECT toString(min(day)) AS day FROM sessions_day_stats WHERE app_id = {app:UUID}`,
+      { params: { app: apps[1] } },
+    );
+    const ts = `${first?.day} 12:00:00.000`;
+    const late = { app_id: apps[1], event_type: 'track', ts, received_at: ts, retention_days: 3650 };
+    await engine.ch.insert('events', [
+      { ...late, event_id: randomUUID(), session_id: `late-${randomUUID()}` },
+    ]);
+    const refresher = startSessionStatsRefresher({
+      clickhouse: engine.ch,
+      logger,
+      now: () => Date.parse(`${today}T12:00:00Z`),
+      intervalMs: 20,
+    });
+    const written = async () => {
+      const [row] = await engine.ch.query<{ n: string }>(
+        `SELECT count() AS n FROM sessions_day_stats WHERE ${IN_APPS} AND computed_at > {computed:DateTime64(3, 'UTC')}`,
+        { params: { ...params, computed } },
+      );
+      return Number(row?.n);
+    };
+    try {
+      await vi.waitFor(async () => expect(await written()).toBe(1), { timeout: 10_000 });
+      // A later event is picked up by a later pass, without a restart.
+      await engine.ch.insert('events', [
+        { ...late, event_id: randomUUID(), session_id: `late-${randomUUID()}` },
+      ]);
+      await vi.waitFor(async () => expect(await written()).toBe(2), { timeout: 10_000 });
+    } finally {
+      await refresher.stop();
+    }
+    const result = await compareAnswers(
+      engine.ch,
+      SESSION_DAY_STATS.rollup,
+      SESSION_DAY_STATS.raw,
+      statsParams(),
+    );
+    expect(result.onlyInRollup).toEqual([]);
+    expect(result.onlyInRaw).toEqual([]);
+    expect(warnings).toEqual([]);
   });
 });
