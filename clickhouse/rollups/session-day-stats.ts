@@ -42,16 +42,24 @@ WHERE day < {today:Date} AND (app_id, day) IN (
 GROUP BY app_id, day`;
 
 /** One pass: computes every stale or missing day before `now`'s UTC day. */
-export async function refreshSessionDayStats(ch: ClickHouse, now: number): Promise<void> {
+export async function refreshSessionDayStats(
+  ch: ClickHouse,
+  now: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const today = new Date(Math.floor(now / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
   await ch.command(REFRESH_SQL, {
     params: { today },
+    ...(signal ? { signal } : {}),
     // Work done in the background: it may take its time on a first pass over a long history.
     settings: { max_execution_time: 0, do_not_merge_across_partitions_select_final: 1 },
   });
 }
 
-/** Runs a pass at start and then every interval; passes never overlap. */
+/**
+ * Runs a pass at start and then every interval; passes never overlap. stop() cancels a pass in
+ * flight (a first pass over a long history can take seconds) rather than hold up a shutdown.
+ */
 export function startSessionStatsRefresher(options: {
   clickhouse: ClickHouse;
   logger: Logger;
@@ -60,16 +68,17 @@ export function startSessionStatsRefresher(options: {
 }): { stop(): Promise<void> } {
   const { clickhouse, logger, now } = options;
   let running: Promise<void> = Promise.resolve();
-  let stopped = false;
+  const stopping = new AbortController();
   const pass = () => {
     running = running.then(async () => {
-      if (stopped) return;
-      await refreshSessionDayStats(clickhouse, now()).catch((error: unknown) =>
+      if (stopping.signal.aborted) return;
+      await refreshSessionDayStats(clickhouse, now(), stopping.signal).catch((error: unknown) => {
+        if (stopping.signal.aborted) return;
         logger.warn(
           { err: error },
           'session stats refresh failed; overviews merge those days until the next pass',
-        ),
-      );
+        );
+      });
     });
   };
   pass();
@@ -77,7 +86,7 @@ export function startSessionStatsRefresher(options: {
   timer.unref();
   return {
     async stop() {
-      stopped = true;
+      stopping.abort();
       clearInterval(timer);
       await running;
     },
