@@ -156,6 +156,11 @@ export function postgresContract(open: OpenPostgres): void {
     await expect(attempt).rejects.toThrow(/use the tx argument/);
     // Once the transaction is over the outer client works again.
     expect((await pg.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    // The check is switched off between transactions and on again for each: later ones still
+    // refuse the outer client.
+    for (let round = 0; round < 2; round++) {
+      await expect(pg.transaction(async () => pg.query('SELECT 1'))).rejects.toThrow(/use the tx argument/);
+    }
   });
 
   it('keeps parallel transactions and queries apart: each commits or rolls back only its own rows', async () => {
