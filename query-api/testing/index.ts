@@ -12,6 +12,7 @@ export {
   type TestEvent,
 } from './generate-events.ts';
 export {
+  BREAKDOWN_UNIQUE_COUNT_TOLERANCE,
   bucketKey,
   counts,
   distinct,
