@@ -122,62 +122,94 @@ function totalsSql(source: keyof typeof TOTALS): string {
  * Sessions that started in [scanFrom, to): a session is a session id's events within one UTC
  * day. The rollup path takes whole days that no longer change from sessions_day_stats (one row
  * per day, used only while its event count equals the day's count in sessions_day_counts, see
- * migration 0010), and merges every other day of the range (today, days a late event changed,
- * days a period boundary cuts) from sessions_daily with FINAL, which merges a session's partial
- * rows across parts into its exact start, end and count. The raw path groups the same days'
- * events by the same day and session-id hash.
+ * migration 0010: SETTLED_SQL), and merges every other day of the range (today, days a late
+ * event changed, days a period boundary cuts) from sessions_daily with FINAL, which merges a
+ * session's partial rows across parts into its exact start, end and count. Two statements, the
+ * second naming its days as a parameter: each day then comes from exactly one source, however
+ * the tables move in between (one statement reading the settled set twice could see a day
+ * settle, or go stale, between its two reads and count it twice or not at all), and neither
+ * statement filters a table by a subquery over another, which a sharded cluster refuses. The raw
+ * path groups the same days' events by the same day and session-id hash.
  */
-function sessionsSql(rollup: boolean): string {
-  const totals = `SELECT sumIf(n, current) AS sessions, sumIf(b, current) AS bounces, sumIf(ms, current) AS total_ms,
+const SESSION_TOTALS = `SELECT sumIf(n, current) AS sessions, sumIf(b, current) AS bounces, sumIf(ms, current) AS total_ms,
                  sumIf(n, NOT current) AS prev_sessions, sumIf(b, NOT current) AS prev_bounces,
                  sumIf(ms, NOT current) AS prev_total_ms`;
-  if (!rollup) {
-    return `${totals}
+
+const SETTLED_SQL = `SELECT toString(stats.day) AS day, stats.sessions AS sessions, stats.bounces AS bounces,
+       stats.total_ms AS total_ms
+FROM (
+    SELECT day, argMax(events, computed_at) AS events, argMax(sessions, computed_at) AS sessions,
+           argMax(bounces, computed_at) AS bounces, argMax(total_ms, computed_at) AS total_ms
+    FROM sessions_day_stats
+    WHERE app_id = {app:UUID} AND day IN {wholeDays:Array(Date)}
+    GROUP BY day
+) AS stats
+INNER JOIN (
+    SELECT day, sum(events) AS events
+    FROM sessions_day_counts
+    WHERE app_id = {app:UUID} AND day IN {wholeDays:Array(Date)}
+    GROUP BY day
+) AS counts ON stats.day = counts.day AND stats.events = counts.events`;
+
+function sessionsSql(rollup: boolean): string {
+  const perSession = rollup
+    ? `SELECT started_at AS started, event_count AS events,
+              toUInt64(toUnixTimestamp64Milli(ended_at) - toUnixTimestamp64Milli(started_at)) AS duration_ms
+       FROM sessions_daily FINAL
+       WHERE app_id = {app:UUID} AND day IN {mergeDays:Array(Date)}
+         AND started_at >= {scanFrom:${INSTANT}} AND started_at < {to:${INSTANT}}`
+    : `SELECT min(ts) AS started, count() AS events,
+              toUInt64(toUnixTimestamp64Milli(max(ts)) - toUnixTimestamp64Milli(min(ts))) AS duration_ms
+       FROM events
+       WHERE app_id = {app:UUID} AND session_id != ''
+         AND toDate(ts) >= {scanFromDay:Date} AND toDate(ts) <= {lastDay:Date}
+       GROUP BY toDate(ts), cityHash64(session_id)
+       HAVING started >= {scanFrom:${INSTANT}} AND started < {to:${INSTANT}}`;
+  return `${SESSION_TOTALS}
           FROM (
               SELECT started >= {from:${INSTANT}} AS current, 1 AS n, toUInt64(events = 1) AS b, duration_ms AS ms
-              FROM (
-                  SELECT min(ts) AS started, count() AS events,
-                         toUInt64(toUnixTimestamp64Milli(max(ts)) - toUnixTimestamp64Milli(min(ts))) AS duration_ms
-                  FROM events
-                  WHERE app_id = {app:UUID} AND session_id != ''
-                    AND toDate(ts) >= {scanFromDay:Date} AND toDate(ts) <= {lastDay:Date}
-                  GROUP BY toDate(ts), cityHash64(session_id)
-                  HAVING started >= {scanFrom:${INSTANT}} AND started < {to:${INSTANT}}
-              )
-          )`;
-  }
-  // Stats rows of whole days whose count still matches: the days that need no merging. The other
-  // days are named as a positive set, so the primary key skips the settled ones.
-  const settled = `SELECT stats.day AS day, stats.sessions AS sessions, stats.bounces AS bounces, stats.total_ms AS total_ms
-       FROM (
-           SELECT day, argMax(events, computed_at) AS events, argMax(sessions, computed_at) AS sessions,
-                  argMax(bounces, computed_at) AS bounces, argMax(total_ms, computed_at) AS total_ms
-           FROM sessions_day_stats
-           WHERE app_id = {app:UUID} AND day IN {wholeDays:Array(Date)}
-           GROUP BY day
-       ) AS stats
-       INNER JOIN (
-           SELECT day, sum(events) AS events
-           FROM sessions_day_counts
-           WHERE app_id = {app:UUID} AND day IN {wholeDays:Array(Date)}
-           GROUP BY day
-       ) AS counts ON stats.day = counts.day AND stats.events = counts.events`;
-  return `${totals}
-          FROM (
-              SELECT day >= {fromDay:Date} AS current, sessions AS n, bounces AS b, total_ms AS ms
-              FROM (${settled})
-              UNION ALL
-              SELECT started_at >= {from:${INSTANT}} AS current, 1 AS n, toUInt64(event_count = 1) AS b,
-                     toUInt64(toUnixTimestamp64Milli(ended_at) - toUnixTimestamp64Milli(started_at)) AS ms
-              FROM sessions_daily FINAL
-              WHERE app_id = {app:UUID} AND day >= {scanFromDay:Date} AND day <= {lastDay:Date}
-                AND started_at >= {scanFrom:${INSTANT}} AND started_at < {to:${INSTANT}}
-                AND day IN (
-                    SELECT arrayJoin({scanDays:Array(Date)}) AS day
-                    WHERE day NOT IN (SELECT day FROM (${settled}))
-                )
+              FROM (${perSession})
           )
-          SETTINGS do_not_merge_across_partitions_select_final = 1`;
+          ${rollup ? 'SETTINGS do_not_merge_across_partitions_select_final = 1' : ''}`;
+}
+
+interface SettledDay {
+  day: string;
+  sessions: string;
+  bounces: string;
+  total_ms: string;
+}
+
+type SessionFigures = Record<keyof SessionsRow, number>;
+
+/** Settled days' figures plus the merged days' row, per period. */
+async function querySessions(
+  ch: ClickHouse,
+  rollup: boolean,
+  params: Record<string, unknown> & { scanDays: string[]; fromDay: string },
+): Promise<SessionFigures> {
+  const settled = rollup ? await runQuery<SettledDay>(ch, SETTLED_SQL, params) : [];
+  const settledDays = new Set(settled.map((row) => row.day));
+  const mergeDays = params.scanDays.filter((day) => !settledDays.has(day));
+  const [merged] =
+    rollup && mergeDays.length === 0
+      ? []
+      : await runQuery<SessionsRow>(ch, sessionsSql(rollup), { ...params, mergeDays });
+  const figures: SessionFigures = {
+    sessions: num(merged?.sessions),
+    bounces: num(merged?.bounces),
+    total_ms: num(merged?.total_ms),
+    prev_sessions: num(merged?.prev_sessions),
+    prev_bounces: num(merged?.prev_bounces),
+    prev_total_ms: num(merged?.prev_total_ms),
+  };
+  for (const row of settled) {
+    const current = row.day >= params.fromDay;
+    figures[current ? 'sessions' : 'prev_sessions'] += num(row.sessions);
+    figures[current ? 'bounces' : 'prev_bounces'] += num(row.bounces);
+    figures[current ? 'total_ms' : 'prev_total_ms'] += num(row.total_ms);
+  }
+  return figures;
 }
 
 /** UTC days from `from`'s day to `to`'s last, and those of them wholly inside one period. */
@@ -221,7 +253,7 @@ export async function queryOverview(
   const totalsPlan = planTotals(scan, range.from, prefer);
   const sessionsPlan = planSessions(prefer);
   // Independent statements: a server runs them side by side (the embedded engine queues them).
-  const [[totals], pages, dims, [sessions]] = await Promise.all([
+  const [[totals], pages, dims, sessions] = await Promise.all([
     runQuery<TotalsRow>(ch, totalsSql(totalsPlan.source), params),
     queryBreakdown(
       ch,
@@ -248,11 +280,11 @@ export async function queryOverview(
       },
       prefer,
     ),
-    runQuery<SessionsRow>(ch, sessionsSql(sessionsPlan.rollup), params),
+    querySessions(ch, sessionsPlan.rollup, params),
   ]);
 
-  const sessionCount = num(sessions?.sessions);
-  const prevSessionCount = num(sessions?.prev_sessions);
+  const sessionCount = sessions.sessions;
+  const prevSessionCount = sessions.prev_sessions;
   return {
     range: rangeAnswer(range),
     previousRange: rangeAnswer(previous),
@@ -262,12 +294,12 @@ export async function queryOverview(
       uniqueUsers: { current: num(totals?.visitors), previous: num(totals?.prev_visitors) },
       sessions: { current: sessionCount, previous: prevSessionCount },
       bounceRate: {
-        current: ratio(num(sessions?.bounces), sessionCount),
-        previous: ratio(num(sessions?.prev_bounces), prevSessionCount),
+        current: ratio(sessions.bounces, sessionCount),
+        previous: ratio(sessions.prev_bounces, prevSessionCount),
       },
       avgSessionDurationSeconds: {
-        current: ratio(num(sessions?.total_ms), sessionCount) / 1000,
-        previous: ratio(num(sessions?.prev_total_ms), prevSessionCount) / 1000,
+        current: ratio(sessions.total_ms, sessionCount) / 1000,
+        previous: ratio(sessions.prev_total_ms, prevSessionCount) / 1000,
       },
     },
     topPages: pages.rows.get('path') ?? [],
