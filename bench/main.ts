@@ -71,7 +71,9 @@ switch (suite) {
       break;
     }
     const report = await runIngestBench(options, log);
-    await save('ingest', report, ingestMarkdown(report, new Date().toISOString()));
+    // A stack someone else runs is another setup: its results must not replace ingest-latest.
+    const name = options.external ? 'ingest-external' : 'ingest';
+    await save(name, report, ingestMarkdown(report, new Date().toISOString()));
     break;
   }
   case 'clickhouse-insert': {
