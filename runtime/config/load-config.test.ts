@@ -43,6 +43,11 @@ describe('loadConfig', () => {
     ['PORT', '70000', /PORT must be an integer between 1 and 65535/],
     ['INGEST_PORT', '8o80', /INGEST_PORT must be an integer/],
     ['INGEST_PARSE_THREADS', '-1', /INGEST_PARSE_THREADS must be an integer between 0 and 64/],
+    [
+      'RATE_LIMIT_KEY_PER_SECOND',
+      '2000000',
+      /RATE_LIMIT_KEY_PER_SECOND must be an integer between 1 and 1000000/,
+    ],
     ['CLICKHOUSE_URL', 'not a url', /CLICKHOUSE_URL must be a URL starting with http:\/\/ or https:\/\//],
     ['CLICKHOUSE_URL', 'tcp://ch:9000', /CLICKHOUSE_URL must be a URL/],
     ['DATABASE_URL', 'mysql://x@y/z', /DATABASE_URL must be a URL starting with postgres:\/\//],

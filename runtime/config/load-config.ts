@@ -85,6 +85,9 @@ function clickhouseDatabase(chUrl: string | undefined, env: Env): string {
 }
 
 /** Parse and validate the environment. Pure: touches no files and no network. */
+/** GCRA emission intervals are whole microseconds (runtime/redis/gcra.ts). */
+const MAX_RATE_PER_SECOND = 1_000_000;
+
 export function loadConfig(env: Env): Readonly<Config> {
   const nodeEnv = str(env, 'NODE_ENV') ?? 'development';
   if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
@@ -151,9 +154,11 @@ export function loadConfig(env: Env): Readonly<Config> {
       flushRows: int(env, 'SPOOL_FLUSH_ROWS', 200_000, 1, 10_000_000),
     },
     rateLimit: {
-      keyPerSecond: int(env, 'RATE_LIMIT_KEY_PER_SECOND', 10_000, 1, 100_000_000),
+      // The limiter keeps time in whole microseconds, so a million per second is the finest
+      // rate it can hold; a higher one would be quietly capped there (and its leases wasted).
+      keyPerSecond: int(env, 'RATE_LIMIT_KEY_PER_SECOND', 10_000, 1, MAX_RATE_PER_SECOND),
       keyBurst: int(env, 'RATE_LIMIT_KEY_BURST', 20_000, 1, 100_000_000),
-      ipPerSecond: int(env, 'RATE_LIMIT_IP_PER_SECOND', 2_000, 1, 100_000_000),
+      ipPerSecond: int(env, 'RATE_LIMIT_IP_PER_SECOND', 2_000, 1, MAX_RATE_PER_SECOND),
       ipBurst: int(env, 'RATE_LIMIT_IP_BURST', 4_000, 1, 100_000_000),
       // Enough for a human fumbling a password, too few for guessing.
       loginPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 10, 1, 10_000),
