@@ -10,7 +10,6 @@
 import type { Logger } from '../../runtime/logger/index.ts';
 import type { ClickHouse } from '../types.ts';
 
-const DAY_MS = 86_400_000;
 // Readers fall back to FINAL for a stale day, so this only bounds how long they do.
 export const SESSION_STATS_INTERVAL_MS = 60_000;
 
@@ -62,7 +61,7 @@ export async function refreshSessionDayStats(
   now: number,
   signal?: AbortSignal,
 ): Promise<void> {
-  const today = new Date(Math.floor(now / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+  const today = new Date(now).toISOString().slice(0, 10);
   const withSignal = signal ? { signal } : {};
   const stale = await ch.query<{ app: string; day: string }>(STALE_SQL, { params: { today }, ...withSignal });
   for (let start = 0; start < stale.length; start += PAIRS_PER_INSERT) {

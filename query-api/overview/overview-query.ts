@@ -12,12 +12,17 @@
 import type { ClickHouse } from '../../clickhouse/index.ts';
 import { type BreakdownRow, queryBreakdown } from '../breakdown/index.ts';
 import { dayParam, INSTANT, instantParam, num, rangeAnswer, runQuery } from '../execution/index.ts';
-import { describePlan, planSessions, planTotals, type SourcePreference } from '../planner/index.ts';
+import {
+  describePlan,
+  planSessions,
+  planTotals,
+  type SessionPlan,
+  type SourcePreference,
+} from '../planner/index.ts';
 import { previousPeriod, type TimeRange } from '../time-range/index.ts';
 
 // One screen of each list; the breakdown endpoint serves longer ones.
 export const OVERVIEW_TOP_LIMIT = 10;
-const DAY_MS = 86_400_000;
 
 export interface OverviewRequest {
   appId: string;
@@ -185,16 +190,19 @@ type SessionFigures = Record<keyof SessionsRow, number>;
 /** Settled days' figures plus the merged days' row, per period. */
 async function querySessions(
   ch: ClickHouse,
-  rollup: boolean,
-  params: Record<string, unknown> & { scanDays: string[]; fromDay: string },
+  plan: SessionPlan,
+  params: Record<string, unknown> & { fromDay: string },
 ): Promise<SessionFigures> {
-  const settled = rollup ? await runQuery<SettledDay>(ch, SETTLED_SQL, params) : [];
+  const days = plan.days;
+  const settled = days
+    ? await runQuery<SettledDay>(ch, SETTLED_SQL, { ...params, wholeDays: days.whole.map(dayParam) })
+    : [];
   const settledDays = new Set(settled.map((row) => row.day));
-  const mergeDays = params.scanDays.filter((day) => !settledDays.has(day));
+  const mergeDays = days?.scan.map(dayParam).filter((day) => !settledDays.has(day)) ?? [];
   const [merged] =
-    rollup && mergeDays.length === 0
+    days && mergeDays.length === 0
       ? []
-      : await runQuery<SessionsRow>(ch, sessionsSql(rollup), { ...params, mergeDays });
+      : await runQuery<SessionsRow>(ch, sessionsSql(plan.rollup), { ...params, mergeDays });
   const figures: SessionFigures = {
     sessions: num(merged?.sessions),
     bounces: num(merged?.bounces),
@@ -210,22 +218,6 @@ async function querySessions(
     figures[current ? 'total_ms' : 'prev_total_ms'] += num(row.total_ms);
   }
   return figures;
-}
-
-/** UTC days from `from`'s day to `to`'s last, and those of them wholly inside one period. */
-function sessionDays(
-  scanFrom: number,
-  split: number,
-  to: number,
-): { scanDays: string[]; wholeDays: string[] } {
-  const scanDays: string[] = [];
-  const wholeDays: string[] = [];
-  for (let day = Math.floor(scanFrom / DAY_MS) * DAY_MS; day < to; day += DAY_MS) {
-    scanDays.push(dayParam(day));
-    const whole = day >= scanFrom && day + DAY_MS <= to && (day >= split || day + DAY_MS <= split);
-    if (whole) wholeDays.push(dayParam(day));
-  }
-  return { scanDays, wholeDays };
 }
 
 const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
@@ -248,10 +240,9 @@ export async function queryOverview(
     fromDay: dayParam(range.from),
     toDay: dayParam(range.to),
     lastDay: dayParam(range.to - 1),
-    ...sessionDays(scan.from, range.from, range.to),
   };
   const totalsPlan = planTotals(scan, range.from, prefer);
-  const sessionsPlan = planSessions(prefer);
+  const sessionsPlan = planSessions(scan, range.from, prefer);
   // Independent statements: a server runs them side by side (the embedded engine queues them).
   const [[totals], pages, dims, sessions] = await Promise.all([
     runQuery<TotalsRow>(ch, totalsSql(totalsPlan.source), params),
@@ -280,7 +271,7 @@ export async function queryOverview(
       },
       prefer,
     ),
-    querySessions(ch, sessionsPlan.rollup, params),
+    querySessions(ch, sessionsPlan, params),
   ]);
 
   const sessionCount = sessions.sessions;

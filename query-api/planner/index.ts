@@ -24,5 +24,6 @@ export {
   planMetricSeries,
   planSessions,
   planTotals,
+  type SessionPlan,
   type SourcePreference,
 } from './plan.ts';

@@ -134,17 +134,45 @@ export function planDimensions(
   };
 }
 
+/** With the rollup: every UTC day a sessions question touches, and which of them may be answered
+ * by stored per-day figures (days wholly inside one period). */
+export interface SessionDays {
+  /** UTC midnights from the range's first day to its last. */
+  scan: number[];
+  /** Those of them wholly inside [range.from, split) or [split, range.to). */
+  whole: number[];
+}
+
+export interface SessionPlan extends Plan<'sessions_daily' | 'events'> {
+  /** Present with the rollup. */
+  days?: SessionDays;
+}
+
 /**
- * Session statistics (bounce rate, duration) for sessions that started in the range. A session
- * is a session id's events within one UTC day; the sessions_daily rollup keeps each one's exact
- * start and end, so it fits any range.
+ * Session statistics (bounce rate, duration) for sessions that started in the range, `split`
+ * dividing it into the previous and the current period. A session is a session id's events within
+ * one UTC day; the sessions_daily rollup keeps each one's exact start and end, so it fits any
+ * range, and a day wholly inside one period can be answered by its stored per-day figures.
  */
-export function planSessions(prefer: SourcePreference = 'auto'): Plan<'sessions_daily' | 'events'> {
+export function planSessions(
+  range: TimeRange,
+  split: number,
+  prefer: SourcePreference = 'auto',
+): SessionPlan {
   if (prefer === 'raw') return raw('events', 'raw table requested');
-  return rollup(
-    'sessions_daily',
-    'settled days from their per-day figures (sessions_day_stats), the others merged from the daily sessions rollup',
-  );
+  const days: SessionDays = { scan: [], whole: [] };
+  for (let day = floorTo(range.from, DAY_MS); day < range.to; day += DAY_MS) {
+    days.scan.push(day);
+    const end = day + DAY_MS;
+    if (day >= range.from && end <= range.to && (day >= split || end <= split)) days.whole.push(day);
+  }
+  return {
+    ...rollup(
+      'sessions_daily',
+      'settled days from their per-day figures (sessions_day_stats), the others merged from the daily sessions rollup',
+    ),
+    days,
+  };
 }
 
 /** A metric series: the minutely rollup when every step edge falls on a UTC minute. */

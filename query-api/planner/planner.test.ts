@@ -140,8 +140,9 @@ describe('planMetricSeries and planSessions', () => {
   });
 
   it('reads sessions from their rollup unless raw is asked for', () => {
-    expect(planSessions().source).toBe('sessions_daily');
-    expect(planSessions('raw').source).toBe('events');
+    const week = range('2026-03-09', '2026-03-16');
+    expect(planSessions(week, week.from).source).toBe('sessions_daily');
+    expect(planSessions(week, week.from, 'raw').source).toBe('events');
   });
 });
 
