@@ -17,6 +17,8 @@ export interface SegmentMeta {
   appIds: string[];
   /** Epoch ms of the first append: the age of the oldest unflushed event. */
   firstAppendAt: number;
+  /** Random, drawn when the segment was sealed: part of its deduplication token. */
+  sealNonce?: string;
 }
 
 export interface SegmentRef {
@@ -51,14 +53,21 @@ export async function listSegments(dir: string): Promise<SegmentRef[]> {
 }
 
 /**
- * Deterministic per segment: a retried or replayed insert is deduplicated. A sealed segment's
- * bytes never change, so they are part of it too: should a segment number ever repeat (a spool
- * directory restored from a backup, say), new data still gets a new token and is never dropped
- * as a duplicate of what once had that number.
+ * Deterministic per segment: a retried or replayed insert is deduplicated. The seal nonce (drawn
+ * once when the segment is sealed, kept in its .meta) is part of it too: should a segment number
+ * ever repeat (a lost counter, a spool directory restored from a backup), new data still gets a
+ * new token and is never dropped as a duplicate of what once had that number. A sealed segment
+ * whose .meta is gone falls back to a digest of its bytes, which never change after sealing.
  */
-export function deduplicationToken(writerId: string, table: SpoolTable, seq: number, bytes: Buffer): string {
-  const digest = createHash('sha256').update(bytes).digest('base64url').slice(0, 22);
-  return `spool:${writerId}:${table}:${seq}:${digest}`;
+export function deduplicationToken(
+  writerId: string,
+  table: SpoolTable,
+  seq: number,
+  meta: SegmentMeta,
+  bytes: Buffer,
+): string {
+  const nonce = meta.sealNonce ?? createHash('sha256').update(bytes).digest('base64url').slice(0, 22);
+  return `spool:${writerId}:${table}:${seq}:${nonce}`;
 }
 
 // Rows are serialized with app_id as their first field; recovery reads it back from there.

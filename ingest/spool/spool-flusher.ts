@@ -1,5 +1,5 @@
 // Drains sealed spool segments into ClickHouse, oldest first. Each segment is one insert whose
-// deduplication token is derived from its spool position and bytes, so an insert retried after a failure,
+// deduplication token is derived from its spool position and seal nonce, so an insert retried after a failure,
 // or replayed after a crash between insert and delete, is stored once. A segment is deleted only
 // after ClickHouse acknowledged it; failures back off and retry while the spool holds the data.
 import { readFile, unlink } from 'node:fs/promises';
@@ -164,7 +164,7 @@ export class SpoolFlusher {
         table,
         { jsonEachRow: bytes },
         {
-          deduplicationToken: deduplicationToken(await this.writerId(dir), table, seq, bytes),
+          deduplicationToken: deduplicationToken(await this.writerId(dir), table, seq, meta, bytes),
           settings: { ...DEDUPLICATED_INSERT_SETTINGS, ...this.options.insertSettings },
         },
       );

@@ -3,6 +3,7 @@
 // durability costs a few milliseconds of latency rather than a disk flush per request.
 // Segments are sealed by age (about one ClickHouse insert per second), rows or size.
 
+import { randomUUID } from 'node:crypto';
 import {
   type FileHandle,
   mkdir,
@@ -277,7 +278,8 @@ export class SpoolWriter {
       await unlink(openPath).catch(() => {});
       return;
     }
-    await writeFile(path.join(dir, segmentName(table, seq, 'meta')), JSON.stringify(meta), { flush: true });
+    const sealed: SegmentMeta = { ...meta, sealNonce: randomUUID() };
+    await writeFile(path.join(dir, segmentName(table, seq, 'meta')), JSON.stringify(sealed), { flush: true });
     await rename(openPath, path.join(dir, segmentName(table, seq, 'sealed')));
     await syncDirectory(dir);
     this.options.onSealed?.(table, seq);
