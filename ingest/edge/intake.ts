@@ -12,6 +12,7 @@ import type { KeyCache } from '../keys/index.ts';
 import type { LeasedLimiter } from '../limits/leased-limiter.ts';
 import { OFFLOAD_MIN_BYTES, type ParseOutcome, type ParsePool } from '../offload/index.ts';
 import {
+  jsonLine,
   type MetricConfigLike,
   newEventId,
   type ProcessResult,
@@ -22,7 +23,6 @@ import {
   processTrackBatch,
   readSegmentMessage,
   type SegmentType,
-  serializeRows,
   toQuarantineRow,
 } from '../pipeline/index.ts';
 import { type SpoolEntry, SpoolFullError, type SpoolWriter } from '../spool/index.ts';
@@ -204,7 +204,7 @@ export function createIntake(deps: IntakeDeps): (request: IntakeRequest) => Prom
   ): Promise<Reply> {
     if (!parsed.ok) {
       const row = toQuarantineRow(body, parsed, { appId: key.appId, receivedAt: deps.now() }, request.path);
-      return refuseUnparsable(request, key, parsed, serializeRows([row]));
+      return refuseUnparsable(request, key, parsed, jsonLine(row));
     }
     const configs = request.endpoint === 'metrics' ? await deps.metricConfigs(key.appId) : NO_METRIC_CONFIGS;
     const result = process(request, parsed.value, key, configs);
@@ -306,34 +306,33 @@ export function createIntake(deps: IntakeDeps): (request: IntakeRequest) => Prom
    * Batch bodies worth a thread hop, whose key is outside the body: a Segment writeKey inside the
    * body can only be read after parsing, so those requests stay inline.
    */
-  function workerPool(request: IntakeRequest, body: Buffer, headerKey: string): ParsePool | undefined {
-    if (deps.parsePool === undefined || body.byteLength < OFFLOAD_MIN_BYTES) return undefined;
-    const batch = request.endpoint === 'batch' || (request.endpoint === 'segment' && !request.segmentType);
-    return batch && headerKey !== '' ? deps.parsePool : undefined;
+  function offloads(request: IntakeRequest, body: Buffer): boolean {
+    if (deps.parsePool === undefined || body.byteLength < OFFLOAD_MIN_BYTES) return false;
+    return request.endpoint === 'batch' || (request.endpoint === 'segment' && !request.segmentType);
   }
 
   return async function intake(request: IntakeRequest): Promise<Reply> {
     const decoded = await decode(request);
     if (!Buffer.isBuffer(decoded)) return decoded;
-    const headerKey = deps.parsePool === undefined ? '' : presentedKey(request, undefined);
-    const pool = workerPool(request, decoded, headerKey);
-    if (pool) {
-      // Parsing is pure, so authenticating first changes nothing a caller can see.
-      const key = await authenticate(request, headerKey);
-      if (!isRecord(key)) return refusalWithCors(key, request.origin);
-      const ipLimited = await limit(hashIp(request.ip), deps.ipLimiter, 1, 'ip');
-      return withCors(ipLimited ?? (await acceptInWorker(request, pool, decoded, key)), key, request.origin);
-    }
-    const parsed = parseJsonBody(decoded, { maxDepth: MAX_JSON_DEPTH });
-    // The key is checked before a parse error is reported, so unauthenticated callers learn
-    // nothing about parsing; a key in the body is only readable once parsing succeeded.
-    const raw = presentedKey(request, parsed.ok ? parsed.value : undefined);
+    // Parsing is pure, so for a body bound for a worker, authenticating first by its header key
+    // changes nothing a caller can see. Otherwise the key is checked before a parse error is
+    // reported, so unauthenticated callers learn nothing about parsing; a key in the body is only
+    // readable once parsing succeeded.
+    const headerKey = offloads(request, decoded) ? presentedKey(request, undefined) : '';
+    const pool = headerKey === '' ? undefined : deps.parsePool;
+    const parsed = pool ? undefined : parseJsonBody(decoded, { maxDepth: MAX_JSON_DEPTH });
+    const raw = parsed ? presentedKey(request, parsed.ok ? parsed.value : undefined) : headerKey;
     const key = await authenticate(request, raw);
     // A refusal is readable by the page that caused it, so the tracker sees 401/403 and stops
     // instead of retrying what looks like a network error; it reveals nothing about the key.
     if (!isRecord(key)) return refusalWithCors(key, request.origin);
     const ipLimited = await limit(hashIp(request.ip), deps.ipLimiter, 1, 'ip');
-    return withCors(ipLimited ?? (await accept(request, decoded, parsed, key)), key, request.origin);
+    const reply =
+      ipLimited ??
+      (pool
+        ? await acceptInWorker(request, pool, decoded, key)
+        : await accept(request, decoded, parsed as ReturnType<typeof parseJsonBody>, key));
+    return withCors(reply, key, request.origin);
   };
 }
 
