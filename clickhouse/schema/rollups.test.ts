@@ -479,7 +479,7 @@ describe('sessions_day_counts and sessions_day_stats (0010)', () => {
     expect(result.onlyInRaw).toEqual([]);
   });
 
-  it('runs a pass at start and then on its interval, and stop waits for the pass in flight', async () => {
+  it('runs a pass at start and then on its interval, picking up later events without a restart', async () => {
     const warnings: string[] = [];
     const destination = new Writable({
       write(chunk, _encoding, done) {

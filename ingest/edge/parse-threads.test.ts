@@ -16,7 +16,7 @@ afterAll(() => h.close());
 
 const PADDING = 'x'.repeat(300);
 
-/** ~40 events a 400-byte pad each: well past the offload threshold, with every 7th one invalid. */
+/** 60 events with a 300-byte pad each: well past the offload threshold, with every 7th one invalid. */
 function mixedBatch(): { events: unknown[] } {
   const events = Array.from({ length: 60 }, (_, i) =>
     i % 7 === 3
@@ -177,7 +177,6 @@ describe('batch bodies in a parse worker (INGEST_PARSE_THREADS=1)', () => {
       status: 400,
       body: { accepted: 0, error: { code: 'missing_event_type' } },
     });
-    expect(({} as Record<string, unknown>).eventType).toBeUndefined();
   });
 
   it('stops the worker threads when the edge closes', async () => {
