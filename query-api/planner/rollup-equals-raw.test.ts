@@ -173,6 +173,18 @@ function countBeyondExact(answer: unknown): void {
   }
 }
 
+/**
+ * The whole data range, every event type: its visitor counts (VISITORS) are past the exact mode,
+ * so every seed compares some HyperLogLog estimates, whatever the random questions turn out to be.
+ */
+function wholeRangeSummary(): ReturnType<typeof randomQuestion> {
+  const range: TimeRange = { from: DATA_FROM, to: DATA_TO, timeZone: 'UTC' };
+  return {
+    label: `summary ${JSON.stringify({ range })}`,
+    ask: (prefer) => querySummary(ch, { appId, range }, prefer),
+  };
+}
+
 /** One random question, as a function of the source preference. */
 function randomQuestion(): {
   label: string;
@@ -250,7 +262,7 @@ function randomQuestion(): {
 describe(`rollup equals raw (seed ${SEED})`, () => {
   it(`answers ${QUESTIONS} random questions identically from both paths`, async () => {
     for (let index = 0; index < QUESTIONS; index += 1) {
-      const question = randomQuestion();
+      const question = index === 0 ? wholeRangeSummary() : randomQuestion();
       const planned = await question.ask('auto');
       const raw = await question.ask('raw');
       expect(usedRollup(raw.sources), `raw path used a rollup: ${question.label}`).toBe(false);
