@@ -1,7 +1,7 @@
 // Small pieces of SQL text shared by the queries: parameter types, value formats for bound
 // parameters, and the expressions that count events and unique visitors the same way on the raw
-// table and on the rollups (uniqCombined64 everywhere, empty ids never counted: see
-// clickhouse/migrations/sql/0003_events_hourly.sql). Only constants live here: values are bound.
+// table and on the rollups (uniqCombined64, with events_daily_dims' (12) precision for breakdowns,
+// empty ids never counted: see clickhouse/migrations/sql/0003_events_hourly.sql and 0008). Only constants live here: values are bound.
 import type { CalendarUnit } from '../time-range/index.ts';
 
 /** The type of every bound instant: the tables store DateTime64(3, 'UTC'). */

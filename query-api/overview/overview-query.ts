@@ -186,6 +186,14 @@ interface SettledDay {
 }
 
 type SessionFigures = Record<keyof SessionsRow, number>;
+const SESSION_COLUMNS: readonly (keyof SessionsRow)[] = [
+  'sessions',
+  'bounces',
+  'total_ms',
+  'prev_sessions',
+  'prev_bounces',
+  'prev_total_ms',
+];
 
 /** Settled days' figures plus the merged days' row, per period. */
 async function querySessions(
@@ -202,15 +210,10 @@ async function querySessions(
   const [merged] =
     days && mergeDays.length === 0
       ? []
-      : await runQuery<SessionsRow>(ch, sessionsSql(plan.rollup), { ...params, mergeDays });
-  const figures: SessionFigures = {
-    sessions: num(merged?.sessions),
-    bounces: num(merged?.bounces),
-    total_ms: num(merged?.total_ms),
-    prev_sessions: num(merged?.prev_sessions),
-    prev_bounces: num(merged?.prev_bounces),
-    prev_total_ms: num(merged?.prev_total_ms),
-  };
+      : await runQuery<SessionsRow>(ch, sessionsSql(days !== undefined), { ...params, mergeDays });
+  const figures = Object.fromEntries(
+    SESSION_COLUMNS.map((column) => [column, num(merged?.[column])]),
+  ) as SessionFigures;
   for (const row of settled) {
     const current = row.day >= params.fromDay;
     figures[current ? 'sessions' : 'prev_sessions'] += num(row.sessions);
@@ -274,8 +277,6 @@ export async function queryOverview(
     querySessions(ch, sessionsPlan, params),
   ]);
 
-  const sessionCount = sessions.sessions;
-  const prevSessionCount = sessions.prev_sessions;
   return {
     range: rangeAnswer(range),
     previousRange: rangeAnswer(previous),
@@ -283,14 +284,14 @@ export async function queryOverview(
       events: { current: num(totals?.events), previous: num(totals?.prev_events) },
       pageviews: { current: num(totals?.pageviews), previous: num(totals?.prev_pageviews) },
       uniqueUsers: { current: num(totals?.visitors), previous: num(totals?.prev_visitors) },
-      sessions: { current: sessionCount, previous: prevSessionCount },
+      sessions: { current: sessions.sessions, previous: sessions.prev_sessions },
       bounceRate: {
-        current: ratio(sessions.bounces, sessionCount),
-        previous: ratio(sessions.prev_bounces, prevSessionCount),
+        current: ratio(sessions.bounces, sessions.sessions),
+        previous: ratio(sessions.prev_bounces, sessions.prev_sessions),
       },
       avgSessionDurationSeconds: {
-        current: ratio(sessions.total_ms, sessionCount) / 1000,
-        previous: ratio(sessions.prev_total_ms, prevSessionCount) / 1000,
+        current: ratio(sessions.total_ms, sessions.sessions) / 1000,
+        previous: ratio(sessions.prev_total_ms, sessions.prev_sessions) / 1000,
       },
     },
     topPages: pages.rows.get('path') ?? [],

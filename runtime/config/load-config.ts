@@ -84,10 +84,10 @@ function clickhouseDatabase(chUrl: string | undefined, env: Env): string {
   return name;
 }
 
-/** Parse and validate the environment. Pure: touches no files and no network. */
 /** GCRA emission intervals are whole microseconds (runtime/redis/gcra.ts). */
 const MAX_RATE_PER_SECOND = 1_000_000;
 
+/** Parse and validate the environment. Pure: touches no files and no network. */
 export function loadConfig(env: Env): Readonly<Config> {
   const nodeEnv = str(env, 'NODE_ENV') ?? 'development';
   if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
