@@ -3,6 +3,7 @@
 // engine, a latency run at half the maximum rate, an overload run, and a check that ClickHouse
 // holds exactly the events that were acknowledged.
 
+import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 import { createClickHouse } from '../../clickhouse/index.ts';
 import { silentLogger } from '../../runtime/logger/index.ts';
@@ -26,7 +27,7 @@ export interface BenchOptions {
 }
 
 /** Every acknowledged event stored once, or why that was not counted. */
-export type Correctness = { acknowledged: number; sent: number } & (
+type Correctness = { acknowledged: number; sent: number } & (
   | { stored: number; unique: number; exact: boolean }
   | { notCounted: string }
 );
@@ -145,8 +146,7 @@ function sampleJsMemory(url: string): { stop(): Promise<number> } {
   let peak = 0;
   let running = true;
   const sample = async () => {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    const value = await metricsOf(url);
     const bytes = value('nodejs_heap_size_total_bytes') + value('nodejs_external_memory_bytes');
     if (Number.isFinite(bytes)) peak = Math.max(peak, bytes);
   };
@@ -167,9 +167,16 @@ function sampleJsMemory(url: string): { stop(): Promise<number> } {
 }
 
 async function spoolBytes(ingestUrl: string): Promise<number> {
-  const text = await (await fetch(`${ingestUrl}/metrics`)).text();
-  return Number(/^ingest_spool_bytes (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+  return (await metricsOf(ingestUrl))('ingest_spool_bytes');
 }
+
+/** One scrape of a server's /metrics: a reader of unlabelled samples (NaN when absent). */
+async function metricsOf(url: string): Promise<(name: string) => number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+}
+
+const MACHINE = { cores: cpus().length, node: process.version };
 
 /** Count what the embedded engine holds for the app, after the stack has drained and exited. */
 async function storedEvents(
@@ -282,7 +289,7 @@ export async function runIngestScenario(options: BenchOptions, name: string, log
       `${scenario.name} (INGEST_PARSE_THREADS=${options.parseThreads ?? 'default'}) median: ${Math.round(median.eventsPerSecond)} events/s, p99 ${median.p99Ms} ms`,
     );
     return {
-      machine: { cores: (await import('node:os')).cpus().length, node: process.version },
+      machine: MACHINE,
       options,
       scenario: { name: scenario.name, runs, median },
     };
@@ -396,7 +403,7 @@ export async function runIngestBench(options: BenchOptions, log: (line: string) 
     );
 
     const report = async (overload: Record<string, unknown>) => ({
-      machine: { cores: (await import('node:os')).cpus().length, node: process.version },
+      machine: MACHINE,
       options,
       scenarios: results,
       halfRate: { overallRate: Math.round(maxRequests / 2), p50Ms: half.p50Ms, p99Ms: half.p99Ms },
