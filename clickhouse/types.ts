@@ -18,8 +18,15 @@ export interface InsertOptions {
   settings?: QuerySettings;
 }
 
-/** A batch to insert: objects, or bytes already in JSONEachRow form (one JSON object per line). */
-export type InsertRows = readonly Readonly<Record<string, unknown>>[] | { jsonEachRow: Buffer | string };
+/**
+ * A batch to insert: objects, bytes already in JSONEachRow form (one JSON object per line), or a
+ * local file of such lines. The embedded engine reads a file itself (parsed on its own threads,
+ * never copied through the JS heap); the server adapter streams it.
+ */
+export type InsertRows =
+  | readonly Readonly<Record<string, unknown>>[]
+  | { jsonEachRow: Buffer | string }
+  | { jsonEachRowFile: string };
 
 export interface ClickHouse {
   readonly kind: 'embedded' | 'server';

@@ -1,11 +1,13 @@
-// Measures what the spool flusher's hot path costs: one 100k-row JSONEachRow batch inserted into
+// Measures what the spool flusher's hot path costs: 100k-row JSONEachRow batches inserted into
 // `events` with every materialized view attached, on a fresh embedded engine, as the flusher
-// sends it (deduplication token and DEDUPLICATED_INSERT_SETTINGS).
-import { mkdtemp, rm } from 'node:fs/promises';
+// sends them (a segment file, its deduplication token and settings). Each run also inserts a
+// batch as bytes held in memory, the flusher's earlier way, so the two are compared in one run.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createEmbeddedClickHouse } from '../../clickhouse/embedded/index.ts';
-import { DEDUPLICATED_INSERT_SETTINGS, runMigrations } from '../../clickhouse/migrations/index.ts';
+import { runMigrations } from '../../clickhouse/migrations/index.ts';
+import { FLUSH_SETTINGS } from '../../ingest/spool/index.ts';
 import { type Logger, silentLogger } from '../../runtime/logger/index.ts';
 import { generateEventBatch } from './generate-events.ts';
 
@@ -14,7 +16,7 @@ export const BENCH_BATCH_ROWS = 100_000;
 const BENCH_DATABASE = 'bench';
 
 export interface ClickHouseInsertBenchOptions {
-  /** Measured inserts, each a fresh batch of distinct rows. */
+  /** Measured inserts per way, each a fresh batch of distinct rows. */
   runs: number;
   /** Rows per batch (default 100k). */
   rows?: number;
@@ -22,7 +24,11 @@ export interface ClickHouseInsertBenchOptions {
 }
 
 export interface ClickHouseInsertRun {
+  /** `file`: the engine reads the segment file (the flusher); `memory`: bytes handed over. */
+  from: 'file' | 'memory';
   ms: number;
+  /** Process CPU time during the insert: the engine's threads, all in this process. */
+  cpuMs: number;
   rowsPerSecond: number;
 }
 
@@ -34,7 +40,11 @@ export interface ClickHouseInsertBenchResult {
   /** Tables written by the views on every insert. */
   views: string[];
   runs: ClickHouseInsertRun[];
+  /** Medians of the file runs: what the flusher does. */
   medianRowsPerSecond: number;
+  medianCpuUsPerRow: number;
+  /** Medians of the in-memory runs, for comparison. */
+  memory: { medianRowsPerSecond: number; medianCpuUsPerRow: number };
 }
 
 export async function runClickHouseInsertBench(
@@ -53,33 +63,57 @@ export async function runClickHouseInsertBench(
     );
     const runs: ClickHouseInsertRun[] = [];
     let bytes = 0;
+    let batches = 0;
     for (let run = 0; run < options.runs; run += 1) {
-      // Generated outside the timed window: the benchmark measures ClickHouse, not the generator.
-      const batch = generateEventBatch(rows, run + 1);
-      bytes += batch.bytes.length;
-      const started = performance.now();
-      await ch.insert(
-        'events',
-        { jsonEachRow: batch.bytes },
-        { deduplicationToken: `bench:${run}`, settings: DEDUPLICATED_INSERT_SETTINGS },
-      );
-      const ms = performance.now() - started;
-      runs.push({ ms: Math.round(ms), rowsPerSecond: Math.round((rows * 1000) / ms) });
-      logger.info({ run, ms: Math.round(ms) }, 'insert measured');
+      for (const from of ['file', 'memory'] as const) {
+        // Generated and written outside the timed window: the benchmark measures ClickHouse.
+        const batch = generateEventBatch(rows, batches + 1);
+        const file = path.join(dataDir, `batch-${batches}.jsonl`);
+        await writeFile(file, batch.bytes);
+        bytes += batch.bytes.length;
+        const started = performance.now();
+        const cpu = process.cpuUsage();
+        await ch.insert(
+          'events',
+          from === 'file' ? { jsonEachRowFile: file } : { jsonEachRow: batch.bytes },
+          {
+            deduplicationToken: `bench:${batches}`,
+            settings: FLUSH_SETTINGS,
+          },
+        );
+        const ms = performance.now() - started;
+        const used = process.cpuUsage(cpu);
+        runs.push({
+          from,
+          ms: Math.round(ms),
+          cpuMs: Math.round((used.user + used.system) / 1000),
+          rowsPerSecond: Math.round((rows * 1000) / ms),
+        });
+        logger.info({ run, from, ms: Math.round(ms) }, 'insert measured');
+        batches += 1;
+      }
     }
     // A deduplicated or failed insert would make the numbers meaningless: check every row landed.
     const [stored] = await ch.query<{ rows: string }>('SELECT count() AS rows FROM events');
-    if (Number(stored?.rows) !== rows * options.runs) {
-      throw new Error(`expected ${rows * options.runs} stored rows, found ${stored?.rows}`);
+    if (Number(stored?.rows) !== rows * batches) {
+      throw new Error(`expected ${rows * batches} stored rows, found ${stored?.rows}`);
     }
+    const summary = (from: ClickHouseInsertRun['from']) => {
+      const mine = runs.filter((run) => run.from === from);
+      return {
+        medianRowsPerSecond: median(mine.map((run) => run.rowsPerSecond)),
+        medianCpuUsPerRow: Math.round((median(mine.map((run) => run.cpuMs)) * 1000 * 10) / rows) / 10,
+      };
+    };
     return {
       engine: `chdb ${await ch.serverVersion()}`,
       rowsPerBatch: rows,
-      insertSettings: DEDUPLICATED_INSERT_SETTINGS,
-      bytesPerRow: Math.round(bytes / (rows * options.runs)),
+      insertSettings: FLUSH_SETTINGS,
+      bytesPerRow: Math.round(bytes / (rows * batches)),
       views: views.map((view) => view.name),
       runs,
-      medianRowsPerSecond: median(runs.map((run) => run.rowsPerSecond)),
+      ...summary('file'),
+      memory: summary('memory'),
     };
   } finally {
     await ch.close();

@@ -1,6 +1,9 @@
 // The behaviour every ClickHouse adapter must show, as one vitest suite each adapter's test file
 // runs against a real engine. Each test owns its tables (unique names), so a failure points at
 // one behaviour. Capabilities switch the few checks an old test server cannot pass.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -160,6 +163,41 @@ export function describeClickHouseContract(
         { id: '2', name: 'two' },
         { id: '3', name: 'three' },
       ]);
+    });
+
+    it('inserts a local JSONEachRow file, once per deduplication token, and an empty file as a no-op', async () => {
+      const table = await createTable(
+        'id UInt64, name String',
+        capabilities.deduplicationToken ? 'SETTINGS non_replicated_deduplication_window = 100' : '',
+      );
+      const dir = await mkdtemp(path.join(tmpdir(), 'contract-file-'));
+      try {
+        // A quote and a backslash in the path: it is written into SQL by the embedded engine.
+        const file = path.join(dir, "it's a \\ segment.jsonl");
+        await writeFile(file, '{"id":1,"name":"one"}\n{"id":2,"name":"two"}\n');
+        const empty = path.join(dir, 'empty.jsonl');
+        await writeFile(empty, '');
+        await ch.insert(table, { jsonEachRowFile: file }, { deduplicationToken: 'file' });
+        await ch.insert(table, { jsonEachRowFile: empty });
+        if (capabilities.deduplicationToken) {
+          await ch.insert(table, { jsonEachRowFile: file }, { deduplicationToken: 'file' });
+        }
+        expect(await ch.query(`SELECT id, name FROM ${table} ORDER BY id`)).toEqual([
+          { id: '1', name: 'one' },
+          { id: '2', name: 'two' },
+        ]);
+        // A path with glob characters names that one file, never the files it would match.
+        const globbed = path.join(dir, 'segment-*.jsonl');
+        await writeFile(globbed, '{"id":3,"name":"three"}\n');
+        await writeFile(path.join(dir, 'segment-other.jsonl'), '{"id":4,"name":"four"}\n');
+        await ch.insert(table, { jsonEachRowFile: globbed });
+        expect(await count(table)).toBe('3');
+        await expect(
+          ch.insert(table, { jsonEachRowFile: path.join(dir, 'missing.jsonl') }),
+        ).rejects.toThrow();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('binds query parameters server-side, or says the server is too old for them', async () => {

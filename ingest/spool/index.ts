@@ -3,5 +3,5 @@
 // deduplication tokens and deletes them only after ClickHouse has them. Never drops a byte
 // it acknowledged; at its disk cap it refuses new data instead.
 export { deduplicationToken, type SegmentMeta, SPOOL_TABLES, type SpoolTable } from './segment-files.ts';
-export { type FlushStats, SpoolFlusher, type SpoolFlusherOptions } from './spool-flusher.ts';
+export { FLUSH_SETTINGS, type FlushStats, SpoolFlusher, type SpoolFlusherOptions } from './spool-flusher.ts';
 export { type SpoolEntry, SpoolFullError, SpoolWriter, type SpoolWriterOptions } from './spool-writer.ts';

