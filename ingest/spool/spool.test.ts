@@ -105,16 +105,20 @@ describe('spool', () => {
   it('never reuses a segment number after a clean restart that drained everything', async () => {
     const dir = await tempDir('spool-restart');
     const app = appId();
+    const sealed: string[] = [];
     for (let restart = 0; restart < 3; restart++) {
       const writer = await openWriter(dir);
       await writer.append([
         { table: 'events', lines: lines(app, restart * 10, 10), rows: 10, appIds: [app] },
       ]);
       await writer.sealAll();
+      sealed.push(...(await readdir(dir)).filter((f) => f.endsWith('.sealed')));
       expect(await flusherFor(writer).drain(Date.now() + 10_000)).toBe(true);
       await writer.close();
     }
     // Each run's segment got a new number, so a new token: none was dropped as a duplicate.
+    expect(sealed).toHaveLength(3);
+    expect(new Set(sealed).size).toBe(3);
     expect(await count(app)).toEqual({ rows: 30, names: 30 });
     // The counter is replaced whole, never left half-written.
     expect((await readdir(dir)).filter((f) => f.startsWith('next-seq'))).toEqual(['next-seq']);
