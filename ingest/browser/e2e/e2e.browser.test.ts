@@ -511,7 +511,18 @@ describe.skipIf(!hasChromium)('owner console and browser tracker, end to end (ch
     // The same server again, on the same data and ports.
     stack = await startAllInOne({ dataDir, ...ports });
     state.phase = 'back';
-    // The visitor comes back: the stored queue leaves with the new page view.
+    // The network comes back ('online': the tracker retries at once) and the visitor leaves the
+    // page while that retry is on its way: the browser still delivers it, and the new page must
+    // not send the click again. Then the stored queue, if any, leaves with the new page view.
+    // (Should a retry have gone out while the server was starting, there is none left to race.)
+    const retry = returning
+      .waitForRequest((request) => request.url().startsWith(`${ingestUrl}/api/events/track/batch`), {
+        timeout: 5_000,
+      })
+      .catch(() => undefined);
+    await state.visitors.setOffline(true);
+    await state.visitors.setOffline(false);
+    await retry;
     await returning.reload();
     const afterOutage = await eventCount(8, 'events after the outage');
     expect(new Set(afterOutage.map((event) => event.event_id)).size).toBe(8);

@@ -173,6 +173,35 @@ describe('retries', () => {
     expect(beacons).toEqual([]);
   });
 
+  it('stores a failed batch a task later, so a page being left (which runs no timer) never stores it', async () => {
+    answers = ['network-error'];
+    const queue = channel();
+    queue.add(event(1));
+    queue.flush();
+    // The failure is heard (microtasks), but no timer has run: the page could be gone by now.
+    for (let tick = 0; tick < 10; tick++) await Promise.resolve();
+    expect(requests).toEqual([]);
+    expect(stored()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stored()).toEqual([1]);
+  });
+
+  it('when the page is left in that task, keeps the failed batch only if the network is down', async () => {
+    for (const onLine of [true, false]) {
+      store.clear();
+      nav.onLine = onLine;
+      answers = ['network-error'];
+      const queue = channel();
+      queue.add(event(1));
+      queue.flush();
+      for (let tick = 0; tick < 10; tick++) await Promise.resolve();
+      queue.hide();
+      await vi.advanceTimersByTimeAsync(0);
+      // Online, the page being left is what failed the send, and the browser delivers it anyway.
+      expect(stored()).toEqual(onLine ? [] : [1]);
+    }
+  });
+
   it('retries at once when the browser comes back online', async () => {
     answers = ['network-error'];
     const queue = channel();

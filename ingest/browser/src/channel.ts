@@ -66,6 +66,8 @@ export function createChannel({ url, apiKey, field, storageKey }: ChannelOptions
   let attempt = 0;
   /** The batch of the request under way, until it is answered or handed to storage. */
   let inFlight: Item[] | undefined;
+  /** A batch whose send failed, until it is stored a task later (see flush). */
+  let failed: Item[] | undefined;
   /** Set by 401/403: this key will not work from this page, so stop trying. */
   let refused = false;
   /** Between hide() and show(). */
@@ -141,7 +143,20 @@ export function createChannel({ url, apiKey, field, storageKey }: ChannelOptions
         const ours = inFlight === batch;
         inFlight = undefined;
         if (verdict === 'retry') {
-          if (ours) store(batch);
+          // Stored one task later: leaving the page rejects a keepalive fetch that the browser
+          // still delivers, and a page being left runs no more timers, so such a batch is not
+          // stored for the next page to send again. handOver decides for one caught in between.
+          if (ours) {
+            failed = batch;
+            setTimeout(
+              guard(() => {
+                if (failed !== batch) return;
+                failed = undefined;
+                store(batch);
+              }),
+              0,
+            );
+          }
           retryTimer = setTimeout(
             guard(() => {
               retryTimer = undefined;
@@ -173,6 +188,10 @@ export function createChannel({ url, apiKey, field, storageKey }: ChannelOptions
       keep = inFlight;
       inFlight = undefined;
     }
+    // A failed send not stored yet: without network the failure was real, so keep it; with
+    // network, the page being left is what failed it, and the browser delivers it anyway.
+    if (failed && offline) keep = keep.concat(failed);
+    failed = undefined;
     // The edge asked us to wait, or there is no network: a beacon would be lost, so keep it all.
     if (retryTimer || offline) keep = keep.concat(buffer);
     else {
