@@ -385,10 +385,12 @@ export async function runIngestBench(options: BenchOptions, log: (line: string) 
     let stopped: number | null = null;
     let stored: { rows: number; unique: number } | undefined;
     if (options.external) {
-      // Not ours to stop: wait for its spool to drain, then count in its ClickHouse if given.
-      await waitForDrain(stack.ingestUrl, 600_000);
+      // Not ours to stop: with its ClickHouse given, wait for its spool to drain and count there.
       const url = options.external.clickhouseUrl;
-      if (url) stored = await storedEvents({ url }, appId);
+      if (url) {
+        await waitForDrain(stack.ingestUrl, 600_000);
+        stored = await storedEvents({ url }, appId);
+      }
     } else {
       stopped = await stack.stop();
       // A backlog the shutdown did not drain is still in the spool: start again on the same data
