@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 import { createClickHouse } from '../../clickhouse/index.ts';
 import { silentLogger } from '../../runtime/logger/index.ts';
+import { drivePaced } from './paced.ts';
 import { BENCH_USER_AGENT, batchBody, segmentBatchBody, singleBody } from './payloads.ts';
 import { type ProcessSample, sampleProcess } from './process-stats.ts';
 import { externalStack, provisionKey, type Stack, startBare, startStack } from './stack.ts';
@@ -352,13 +353,22 @@ export async function runIngestBench(options: BenchOptions, log: (line: string) 
 
     const batch = scenarios[1] as Scenario;
     const maxRequests = (results[1] as ScenarioResult).median.requestsPerSecond;
-    const half = await drive(stack.ingestUrl, batch, stack.pid, {
-      ...options,
-      overallRate: Math.max(1, Math.round(maxRequests / 2)),
+    // Evenly paced (see paced.ts): autocannon's rate would send each second's requests at once.
+    const halfRate = Math.max(1, Math.round(maxRequests / 2));
+    const half = await drivePaced({
+      url: stack.ingestUrl,
+      path: batch.path,
+      headers: { 'content-type': 'application/json', 'user-agent': BENCH_USER_AGENT, ...batch.headers },
+      body: batch.body,
+      rate: halfRate,
+      durationSeconds: options.durationSeconds,
+      connections: options.connections,
     });
-    acknowledged += half.acknowledgedEvents;
-    sent += half.sentEvents;
-    log(`batches of 100 at half the max rate: p99 ${half.p99Ms} ms`);
+    acknowledged += half.ok * batch.valid;
+    sent += half.sent * batch.valid;
+    log(
+      `batches of 100 at half the max rate, evenly paced: p50 ${half.p50Ms} ms, p99 ${half.p99Ms} ms, statuses ${JSON.stringify(half.statuses)}`,
+    );
 
     // Sustained: the target rate (150k events/s) or the measured max if lower, for the full
     // duration, sampling the spool to see whether ClickHouse keeps up.
@@ -408,7 +418,14 @@ export async function runIngestBench(options: BenchOptions, log: (line: string) 
       machine: MACHINE,
       options,
       scenarios: results,
-      halfRate: { overallRate: Math.round(maxRequests / 2), p50Ms: half.p50Ms, p99Ms: half.p99Ms },
+      halfRate: {
+        overallRate: halfRate,
+        paced: true,
+        p50Ms: half.p50Ms,
+        p99Ms: half.p99Ms,
+        maxMs: half.maxMs,
+        statuses: half.statuses,
+      },
       sustained: {
         seconds: options.sustainedSeconds,
         offeredRequestsPerSecond: sustainedRate,

@@ -1,0 +1,85 @@
+// An open-loop load at an even rate, for latency at a given fraction of the maximum. autocannon's
+// rate option is a per-second budget: every connection sends its share back to back when the
+// second starts, then waits for the next, so a "half rate" run is a burst of the whole second's
+// requests and measures queueing in that burst. Here request n is due at start + n/rate, and its
+// latency counts from when it was due (a request the connections could not start on time waits,
+// and that wait is latency too).
+import http from 'node:http';
+
+export interface PacedOptions {
+  url: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  /** Requests per second, spread evenly. */
+  rate: number;
+  durationSeconds: number;
+  /** Most requests in flight at once (keep-alive sockets). */
+  connections: number;
+}
+
+export interface PacedResult {
+  sent: number;
+  /** Requests answered 2xx. */
+  ok: number;
+  statuses: Record<string, number>;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** How often the pacer wakes to send what has come due: well under one request's spacing here. */
+const TICK_MS = 1;
+
+export async function drivePaced(options: PacedOptions): Promise<PacedResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
+  const target = new URL(options.path, options.url);
+  const body = Buffer.from(options.body);
+  const headers = { ...options.headers, 'content-length': String(body.length) };
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const inFlight = new Set<Promise<void>>();
+  const send = (dueAt: number) => {
+    const done = new Promise<void>((resolve) => {
+      const request = http.request(target, { method: 'POST', agent, headers }, (response) => {
+        response.resume();
+        response.on('end', () => {
+          const status = String(response.statusCode);
+          statuses[status] = (statuses[status] ?? 0) + 1;
+          if (status.startsWith('2')) latencies.push(performance.now() - dueAt);
+          resolve();
+        });
+      });
+      request.on('error', () => {
+        statuses.error = (statuses.error ?? 0) + 1;
+        resolve();
+      });
+      request.end(body);
+    });
+    inFlight.add(done);
+    done.then(() => inFlight.delete(done));
+  };
+
+  const started = performance.now();
+  const total = Math.round(options.rate * options.durationSeconds);
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) * options.rate) / 1000) + 1);
+    for (; sent < due; sent++) send(started + (sent * 1000) / options.rate);
+    await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+  }
+  await Promise.all(inFlight);
+  agent.destroy();
+
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] ?? 0) * 10) / 10;
+  return {
+    sent,
+    ok: latencies.length,
+    statuses,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: at(1),
+  };
+}
