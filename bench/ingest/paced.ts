@@ -28,12 +28,15 @@ export interface PacedResult {
   maxMs: number;
 }
 
-/** How often the pacer wakes to send what has come due: well under one request's spacing here. */
+/** How often the pacer wakes to send what has come due (it adds up to this much latency). */
 const TICK_MS = 1;
+const REQUEST_TIMEOUT_MS = 10_000;
 
 export async function drivePaced(options: PacedOptions): Promise<PacedResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
-  const target = new URL(options.path, options.url);
+  // Joined as autocannon joins them, so a path prefix in the URL is kept. http only, as the
+  // stacks the bench drives serve.
+  const target = new URL(`${options.url}${options.path}`);
   const body = Buffer.from(options.body);
   const headers = { ...options.headers, 'content-length': String(body.length) };
   const latencies: number[] = [];
@@ -47,11 +50,14 @@ export async function drivePaced(options: PacedOptions): Promise<PacedResult> {
           const status = String(response.statusCode);
           statuses[status] = (statuses[status] ?? 0) + 1;
           if (status.startsWith('2')) latencies.push(performance.now() - dueAt);
-          resolve();
         });
+        response.on('close', resolve);
       });
-      request.on('error', () => {
-        statuses.error = (statuses.error ?? 0) + 1;
+      // As autocannon does: a request unanswered after 10 s counts as timed out, not as latency.
+      request.setTimeout(REQUEST_TIMEOUT_MS, () => request.destroy(new Error('timeout')));
+      request.on('error', (error) => {
+        const key = error.message === 'timeout' ? 'timeout' : 'error';
+        statuses[key] = (statuses[key] ?? 0) + 1;
         resolve();
       });
       request.end(body);

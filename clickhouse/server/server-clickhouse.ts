@@ -188,13 +188,19 @@ class ServerClickHouse implements ClickHouse {
         : { insert_deduplication_token: options.deduplicationToken }),
     };
     await this.#call({}, async () => {
-      const result = await this.#client.exec({
-        query,
-        values: values(),
-        clickhouse_settings: this.#settings(settings),
-      });
-      // The response body is empty for an INSERT; reading it to the end frees the socket for reuse.
-      await finished(result.stream.resume());
+      const stream = values();
+      try {
+        const result = await this.#client.exec({
+          query,
+          values: stream,
+          clickhouse_settings: this.#settings(settings),
+        });
+        // The response body is empty for an INSERT; reading it to the end frees the socket for reuse.
+        await finished(result.stream.resume());
+      } finally {
+        // Closes a file the request never read (refused before a socket was free, or failed).
+        stream.destroy();
+      }
     });
   }
 

@@ -258,8 +258,10 @@ export class SpoolWriter {
     if (existing) return existing;
     const seq = this.nextSeq++;
     if (seq >= this.reservedSeq) {
-      this.reservedSeq = seq + SEQ_RESERVATION;
-      await writeNextSeq(this.options.dir, this.reservedSeq);
+      // Counted as reserved only once it is on disk: after a failed write, the next try writes.
+      const reserved = seq + SEQ_RESERVATION;
+      await writeNextSeq(this.options.dir, reserved);
+      this.reservedSeq = reserved;
     }
     const file = await open(path.join(this.options.dir, segmentName(table, seq, 'open')), 'a');
     const segment: OpenSegment = {

@@ -173,7 +173,7 @@ describe('retries', () => {
     expect(beacons).toEqual([]);
   });
 
-  it('stores a failed batch a task later, so a page being left (which runs no timer) never stores it', async () => {
+  it('stores an unanswered batch a task later, so a page being left (which runs no timer) never stores it', async () => {
     answers = ['network-error'];
     const queue = channel();
     queue.add(event(1));
@@ -186,8 +186,19 @@ describe('retries', () => {
     expect(stored()).toEqual([1]);
   });
 
-  it('when the page is left in that task, keeps the failed batch only if the network is down', async () => {
-    for (const onLine of [true, false]) {
+  it('stores an answered refusal (503) at once, whatever happens to the page next', async () => {
+    answers = [503];
+    const queue = channel();
+    queue.add(event(1));
+    queue.flush();
+    for (let tick = 0; tick < 10; tick++) await Promise.resolve();
+    expect(stored()).toEqual([1]);
+    queue.hide();
+    expect(stored()).toEqual([1]);
+  });
+
+  it('when the page hides in that task: offline keeps the batch at once, online leaves it to the timer', async () => {
+    for (const onLine of [false, true]) {
       store.clear();
       nav.onLine = onLine;
       answers = ['network-error'];
@@ -196,9 +207,11 @@ describe('retries', () => {
       queue.flush();
       for (let tick = 0; tick < 10; tick++) await Promise.resolve();
       queue.hide();
-      await vi.advanceTimersByTimeAsync(0);
-      // Online, the page being left is what failed the send, and the browser delivers it anyway.
+      // Offline the failure was real: stored before the page can go. Online, a page being left
+      // stores nothing (the browser delivers its keepalive request); one that lives on does.
       expect(stored()).toEqual(onLine ? [] : [1]);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(stored()).toEqual([1]);
     }
   });
 

@@ -135,18 +135,21 @@ export function createChannel({ url, apiKey, field, storageKey }: ChannelOptions
         (response) => ({
           verdict: classifyStatus(response.status),
           retryAfter: parseRetryAfter(response.headers.get('retry-after'), Date.now()),
+          unanswered: false,
         }),
         // Network error, offline, CORS refusal: all worth another try later.
-        () => ({ verdict: 'retry' as const, retryAfter: undefined }),
+        () => ({ verdict: 'retry' as const, retryAfter: undefined, unanswered: true }),
       )
-      .then(({ verdict, retryAfter }) => {
+      .then(({ verdict, retryAfter, unanswered }) => {
         const ours = inFlight === batch;
         inFlight = undefined;
         if (verdict === 'retry') {
-          // Stored one task later: leaving the page rejects a keepalive fetch that the browser
-          // still delivers, and a page being left runs no more timers, so such a batch is not
-          // stored for the next page to send again. handOver decides for one caught in between.
-          if (ours) {
+          // An answer (429, 5xx) means the edge has not stored it: keep it now. A send that got
+          // no answer is stored one task later: leaving the page rejects a keepalive fetch that
+          // the browser still delivers, and a page being left runs no more timers, so that batch
+          // is not stored for the next page to send again. handOver decides while it waits.
+          if (ours && !unanswered) store(batch);
+          else if (ours) {
             failed = batch;
             setTimeout(
               guard(() => {
@@ -188,10 +191,13 @@ export function createChannel({ url, apiKey, field, storageKey }: ChannelOptions
       keep = inFlight;
       inFlight = undefined;
     }
-    // A failed send not stored yet: without network the failure was real, so keep it; with
-    // network, the page being left is what failed it, and the browser delivers it anyway.
-    if (failed && offline) keep = keep.concat(failed);
-    failed = undefined;
+    // An unanswered send not stored yet: without network the failure was real, so keep it now.
+    // With network it stays to its timer, which a page that lives on runs and a page being left
+    // (whose keepalive request the browser delivers anyway) does not.
+    if (failed && offline) {
+      keep = keep.concat(failed);
+      failed = undefined;
+    }
     // The edge asked us to wait, or there is no network: a beacon would be lost, so keep it all.
     if (retryTimer || offline) keep = keep.concat(buffer);
     else {
@@ -245,6 +251,7 @@ export function createChannel({ url, apiKey, field, storageKey }: ChannelOptions
     },
     clear() {
       buffer = [];
+      failed = undefined;
       removeItem(storageKey);
     },
   };
