@@ -66,7 +66,7 @@ export function createChannel({ url, apiKey, field, storageKey }: ChannelOptions
   let attempt = 0;
   /** The batch of the request under way, until it is answered or handed to storage. */
   let inFlight: Item[] | undefined;
-  /** A batch whose send failed, until it is stored a task later (see flush). */
+  /** A batch whose send got no answer, until it is stored a task later (see flush). */
   let failed: Item[] | undefined;
   /** Set by 401/403: this key will not work from this page, so stop trying. */
   let refused = false;
