@@ -92,6 +92,11 @@ function medianRun(runs: RunResult[]): RunResult {
   };
 }
 
+/** What every bench request sends besides its body: JSON, a browser's user agent, the key. */
+function requestHeaders(scenario: Scenario): Record<string, string> {
+  return { 'content-type': 'application/json', 'user-agent': BENCH_USER_AGENT, ...scenario.headers };
+}
+
 async function drive(
   url: string,
   scenario: Scenario,
@@ -106,7 +111,7 @@ async function drive(
       {
         url: `${url}${scenario.path}`,
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': BENCH_USER_AGENT, ...scenario.headers },
+        headers: requestHeaders(scenario),
         body: scenario.body,
         connections: options.connections,
         duration: options.durationSeconds,
@@ -358,7 +363,7 @@ export async function runIngestBench(options: BenchOptions, log: (line: string) 
     const half = await drivePaced({
       url: stack.ingestUrl,
       path: batch.path,
-      headers: { 'content-type': 'application/json', 'user-agent': BENCH_USER_AGENT, ...batch.headers },
+      headers: requestHeaders(batch),
       body: batch.body,
       rate: halfRate,
       durationSeconds: options.durationSeconds,

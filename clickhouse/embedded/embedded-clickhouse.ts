@@ -180,7 +180,7 @@ class EmbeddedClickHouse implements ClickHouse {
    */
   async #insertFile(target: string, file: string, settings: QuerySettings): Promise<void> {
     if ((await stat(file)).size === 0) return;
-    const assignments = Object.entries(settings).map(([name, value]) => `${name} = ${sqlLiteral(value)}`);
+    const assignments = settingAssignments(settings);
     const sql =
       `INSERT INTO ${target} FROM INFILE ${sqlLiteral(file)} COMPRESSION 'none'` +
       `${assignments.length > 0 ? ` SETTINGS ${assignments.join(', ')}` : ''} FORMAT JSONEachRow`;
@@ -276,7 +276,7 @@ class EmbeddedClickHouse implements ClickHouse {
       await useDatabase(session, this.#database);
       const settings = this.#known.filter(options.settings);
       if (Object.keys(settings).length > 0) {
-        const assignments = Object.entries(settings).map(([name, value]) => `${name} = ${sqlLiteral(value)}`);
+        const assignments = settingAssignments(settings);
         await session.queryAsync(`SET ${assignments.join(', ')}`);
       }
       // Started while we hold the queue: chdb binds stream parameters on the calling thread, and
@@ -333,6 +333,11 @@ function execute(session: Session, sql: string, params: QueryParams | undefined,
 // FROM INFILE expands globs (*, ?, {a,b}) in its path; a path holding one is read in JS and
 // sent as bytes instead.
 const GLOB_CHARACTERS = /[*?{}]/;
+
+/** `name = literal` for each setting (names already checked by KnownSettings). */
+function settingAssignments(settings: QuerySettings): string[] {
+  return Object.entries(settings).map(([name, value]) => `${name} = ${sqlLiteral(value)}`);
+}
 
 /** A setting value or a file path as a SQL literal (quotes and backslashes escaped). */
 function sqlLiteral(value: string | number | boolean | undefined): string {

@@ -62,13 +62,12 @@ export async function refreshSessionDayStats(
   signal?: AbortSignal,
 ): Promise<void> {
   const today = new Date(now).toISOString().slice(0, 10);
-  const withSignal = signal ? { signal } : {};
-  const stale = await ch.query<{ app: string; day: string }>(STALE_SQL, { params: { today }, ...withSignal });
+  const stale = await ch.query<{ app: string; day: string }>(STALE_SQL, { params: { today }, signal });
   for (let start = 0; start < stale.length; start += PAIRS_PER_INSERT) {
     const pairs = stale.slice(start, start + PAIRS_PER_INSERT);
     await ch.command(COMPUTE_SQL, {
       params: { apps: pairs.map((pair) => pair.app), days: pairs.map((pair) => pair.day) },
-      ...withSignal,
+      signal,
       settings: {
         // Background work: a first pass over a long history may take its time.
         max_execution_time: 0,

@@ -303,36 +303,45 @@ export function createIntake(deps: IntakeDeps): (request: IntakeRequest) => Prom
   }
 
   /**
-   * Batch bodies worth a thread hop, whose key is outside the body: a Segment writeKey inside the
-   * body can only be read after parsing, so those requests stay inline.
+   * The parse pool for batch bodies worth a thread hop. Only those whose key is in a header go
+   * there (the caller checks): a Segment writeKey inside the body can only be read after parsing.
    */
-  function offloads(request: IntakeRequest, body: Buffer): boolean {
-    if (deps.parsePool === undefined || body.byteLength < OFFLOAD_MIN_BYTES) return false;
-    return request.endpoint === 'batch' || (request.endpoint === 'segment' && !request.segmentType);
+  function workerPool(request: IntakeRequest, body: Buffer): ParsePool | undefined {
+    if (deps.parsePool === undefined || body.byteLength < OFFLOAD_MIN_BYTES) return undefined;
+    const batch = request.endpoint === 'batch' || (request.endpoint === 'segment' && !request.segmentType);
+    return batch ? deps.parsePool : undefined;
+  }
+
+  /**
+   * The one admission sequence: authenticate the presented key, refuse readably, limit the IP,
+   * then accept. A refusal is readable by the page that caused it, so the tracker sees 401/403
+   * and stops instead of retrying what looks like a network error; it reveals nothing about the key.
+   */
+  async function admit(
+    request: IntakeRequest,
+    raw: string,
+    acceptWith: (key: KeyRecord) => Promise<Reply>,
+  ): Promise<Reply> {
+    const key = await authenticate(request, raw);
+    if (!isRecord(key)) return refusalWithCors(key, request.origin);
+    const ipLimited = await limit(hashIp(request.ip), deps.ipLimiter, 1, 'ip');
+    return withCors(ipLimited ?? (await acceptWith(key)), key, request.origin);
   }
 
   return async function intake(request: IntakeRequest): Promise<Reply> {
     const decoded = await decode(request);
     if (!Buffer.isBuffer(decoded)) return decoded;
-    // Parsing is pure, so for a body bound for a worker, authenticating first by its header key
-    // changes nothing a caller can see. Otherwise the key is checked before a parse error is
-    // reported, so unauthenticated callers learn nothing about parsing; a key in the body is only
-    // readable once parsing succeeded.
-    const headerKey = offloads(request, decoded) ? presentedKey(request, undefined) : '';
-    const pool = headerKey === '' ? undefined : deps.parsePool;
-    const parsed = pool ? undefined : parseJsonBody(decoded, { maxDepth: MAX_JSON_DEPTH });
-    const raw = parsed ? presentedKey(request, parsed.ok ? parsed.value : undefined) : headerKey;
-    const key = await authenticate(request, raw);
-    // A refusal is readable by the page that caused it, so the tracker sees 401/403 and stops
-    // instead of retrying what looks like a network error; it reveals nothing about the key.
-    if (!isRecord(key)) return refusalWithCors(key, request.origin);
-    const ipLimited = await limit(hashIp(request.ip), deps.ipLimiter, 1, 'ip');
-    const reply =
-      ipLimited ??
-      (pool
-        ? await acceptInWorker(request, pool, decoded, key)
-        : await accept(request, decoded, parsed as ReturnType<typeof parseJsonBody>, key));
-    return withCors(reply, key, request.origin);
+    const pool = workerPool(request, decoded);
+    const headerKey = pool ? presentedKey(request, undefined) : '';
+    if (pool && headerKey !== '') {
+      // Parsing is pure, so authenticating first by the header key changes nothing a caller can see.
+      return admit(request, headerKey, (key) => acceptInWorker(request, pool, decoded, key));
+    }
+    // The key is checked before a parse error is reported, so unauthenticated callers learn
+    // nothing about parsing; a key in the body is only readable once parsing succeeded.
+    const parsed = parseJsonBody(decoded, { maxDepth: MAX_JSON_DEPTH });
+    const raw = presentedKey(request, parsed.ok ? parsed.value : undefined);
+    return admit(request, raw, (key) => accept(request, decoded, parsed, key));
   };
 }
 

@@ -59,17 +59,13 @@ export async function listSegments(dir: string): Promise<SegmentRef[]> {
  * new token and is never dropped as a duplicate of what once had that number. A sealed segment
  * whose .meta is gone falls back to a digest of its bytes, which never change after sealing.
  */
-export function deduplicationToken(
-  writerId: string,
-  table: SpoolTable,
-  seq: number,
-  sealNonceOrBytes: string | Buffer,
-): string {
-  const nonce =
-    typeof sealNonceOrBytes === 'string'
-      ? sealNonceOrBytes
-      : createHash('sha256').update(sealNonceOrBytes).digest('base64url').slice(0, 22);
+export function deduplicationToken(writerId: string, table: SpoolTable, seq: number, nonce: string): string {
   return `spool:${writerId}:${table}:${seq}:${nonce}`;
+}
+
+/** The nonce of a sealed segment without one in its .meta: a digest of its unchanging bytes. */
+export function contentNonce(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('base64url').slice(0, 22);
 }
 
 // Rows are serialized with app_id as their first field; recovery reads it back from there.

@@ -8,6 +8,7 @@ import type { ClickHouse } from '../../clickhouse/index.ts';
 import { DEDUPLICATED_INSERT_SETTINGS } from '../../clickhouse/migrations/index.ts';
 import type { Logger } from '../../runtime/logger/index.ts';
 import {
+  contentNonce,
   deduplicationToken,
   listSegments,
   type SegmentMeta,
@@ -156,23 +157,18 @@ export class SpoolFlusher {
     let meta: SegmentMeta;
     try {
       bytes = (await stat(file)).size;
-      // The segment's bytes are read here only when its .meta is gone (a crash between sealing
-      // steps): the insert itself hands ClickHouse the file.
+      // The insert hands ClickHouse the file; its bytes are read here only when its .meta is gone
+      // (a crash between sealing steps) or was written before seal nonces.
       let contents: Buffer | undefined;
-      const segmentBytes = async () => {
-        contents ??= await readFile(file);
-        return contents;
-      };
       meta = await readFile(metaFile, 'utf8').then(
         (text) => JSON.parse(text) as SegmentMeta,
-        async () => scanSegment(await segmentBytes(), this.options.now()),
+        async () => {
+          contents = await readFile(file);
+          return scanSegment(contents, this.options.now());
+        },
       );
-      const token = deduplicationToken(
-        await this.writerId(dir),
-        table,
-        seq,
-        meta.sealNonce ?? (await segmentBytes()),
-      );
+      const nonce = meta.sealNonce ?? contentNonce(contents ?? (await readFile(file)));
+      const token = deduplicationToken(await this.writerId(dir), table, seq, nonce);
       this.oldest.set(`${dir}/${table}/${seq}`, meta.firstAppendAt);
       await this.options.clickhouse.insert(
         table,

@@ -186,14 +186,7 @@ interface SettledDay {
 }
 
 type SessionFigures = Record<keyof SessionsRow, number>;
-const SESSION_COLUMNS: readonly (keyof SessionsRow)[] = [
-  'sessions',
-  'bounces',
-  'total_ms',
-  'prev_sessions',
-  'prev_bounces',
-  'prev_total_ms',
-];
+const SETTLED_FIGURES = ['sessions', 'bounces', 'total_ms'] as const;
 
 /** Settled days' figures plus the merged days' row, per period. */
 async function querySessions(
@@ -202,23 +195,29 @@ async function querySessions(
   params: Record<string, unknown> & { fromDay: string },
 ): Promise<SessionFigures> {
   const days = plan.days;
-  const settled = days
-    ? await runQuery<SettledDay>(ch, SETTLED_SQL, { ...params, wholeDays: days.whole.map(dayParam) })
-    : [];
+  // A range without a whole day (today, a few hours) has no settled figures to look up.
+  const settled =
+    days && days.whole.length > 0
+      ? await runQuery<SettledDay>(ch, SETTLED_SQL, { ...params, wholeDays: days.whole.map(dayParam) })
+      : [];
   const settledDays = new Set(settled.map((row) => row.day));
   const mergeDays = days?.scan.map(dayParam).filter((day) => !settledDays.has(day)) ?? [];
   const [merged] =
     days && mergeDays.length === 0
       ? []
       : await runQuery<SessionsRow>(ch, sessionsSql(days !== undefined), { ...params, mergeDays });
-  const figures = Object.fromEntries(
-    SESSION_COLUMNS.map((column) => [column, num(merged?.[column])]),
-  ) as SessionFigures;
+  const figures: SessionFigures = {
+    sessions: num(merged?.sessions),
+    bounces: num(merged?.bounces),
+    total_ms: num(merged?.total_ms),
+    prev_sessions: num(merged?.prev_sessions),
+    prev_bounces: num(merged?.prev_bounces),
+    prev_total_ms: num(merged?.prev_total_ms),
+  };
   for (const row of settled) {
     const current = row.day >= params.fromDay;
-    figures[current ? 'sessions' : 'prev_sessions'] += num(row.sessions);
-    figures[current ? 'bounces' : 'prev_bounces'] += num(row.bounces);
-    figures[current ? 'total_ms' : 'prev_total_ms'] += num(row.total_ms);
+    for (const figure of SETTLED_FIGURES)
+      figures[current ? figure : (`prev_${figure}` as const)] += num(row[figure]);
   }
   return figures;
 }

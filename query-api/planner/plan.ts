@@ -136,7 +136,7 @@ export function planDimensions(
 
 /** With the rollup: every UTC day a sessions question touches, and which of them may be answered
  * by stored per-day figures (days wholly inside one period). */
-export interface SessionDays {
+interface SessionDays {
   /** UTC midnights from the range's first day to its last. */
   scan: number[];
   /** Those of them wholly inside [range.from, split) or [split, range.to). */

@@ -4,4 +4,4 @@
 // libuv's thread pool carries the spool's writes and fsyncs, gzip and the embedded engine's
 // async queries. It keeps libuv's default size (4) unless UV_THREADPOOL_SIZE is set in the
 // environment: the pool starts while Node loads this module, so setting it here would be too late.
-await import('./run.ts');
+import './run.ts';

@@ -66,7 +66,7 @@ export function createChannel({ url, apiKey, field, storageKey }: ChannelOptions
   let attempt = 0;
   /** The batch of the request under way, until it is answered or handed to storage. */
   let inFlight: Item[] | undefined;
-  /** A batch whose send got no answer, until it is stored a task later (see flush). */
+  /** A batch whose send got no answer, until it is stored a task later (see storeLater). */
   let failed: Item[] | undefined;
   /** Set by 401/403: this key will not work from this page, so stop trying. */
   let refused = false;
@@ -99,6 +99,23 @@ export function createChannel({ url, apiKey, field, storageKey }: ChannelOptions
     const queue = capQueue(readStored().concat(items), OFFLINE_QUEUE_MAX_ITEMS, OFFLINE_QUEUE_MAX_BYTES);
     if (queue.length > 0) saveItem(storageKey, `[${queue.map((item) => item.json).join(',')}]`);
     else removeItem(storageKey);
+  }
+
+  /**
+   * Leaving the page rejects a keepalive fetch that the browser still delivers, and a page being
+   * left runs no more timers: so an unanswered batch is stored one task later, and is not stored
+   * for the next page to send again. handOver decides for it while it waits.
+   */
+  function storeLater(batch: Item[]): void {
+    failed = batch;
+    setTimeout(
+      guard(() => {
+        if (failed !== batch) return;
+        failed = undefined;
+        store(batch);
+      }),
+      0,
+    );
   }
 
   function claimStored(): Item[] {
@@ -144,21 +161,11 @@ export function createChannel({ url, apiKey, field, storageKey }: ChannelOptions
         const ours = inFlight === batch;
         inFlight = undefined;
         if (verdict === 'retry') {
-          // An answer (429, 5xx) means the edge has not stored it: keep it now. A send that got
-          // no answer is stored one task later: leaving the page rejects a keepalive fetch that
-          // the browser still delivers, and a page being left runs no more timers, so that batch
-          // is not stored for the next page to send again. handOver decides while it waits.
-          if (ours && !unanswered) store(batch);
-          else if (ours) {
-            failed = batch;
-            setTimeout(
-              guard(() => {
-                if (failed !== batch) return;
-                failed = undefined;
-                store(batch);
-              }),
-              0,
-            );
+          // An answer (429, 5xx) means the edge has not stored it: keep it now. An unanswered
+          // send waits a task (storeLater).
+          if (ours) {
+            if (unanswered) storeLater(batch);
+            else store(batch);
           }
           retryTimer = setTimeout(
             guard(() => {
