@@ -88,7 +88,10 @@ export function readBody(
     chunks.push(Buffer.from(chunk.slice(0)));
     if (isLast) {
       finished = true;
-      onBody(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+      // uWS keeps this handler until the response ends: it must not keep the body too.
+      chunks.length = 0;
+      onBody(body);
     }
   });
 }

@@ -186,7 +186,7 @@ export async function startEdge(deps: EdgeDeps, listen: { host: string; port: nu
         state.aborted = true;
       });
       // uWS request objects are valid only synchronously: read every header now.
-      const request: Omit<IntakeRequest, 'body'> = {
+      const request: IntakeRequest = {
         endpoint,
         path: pattern,
         ...(segmentType ? { segmentType } : {}),
@@ -232,7 +232,7 @@ export async function startEdge(deps: EdgeDeps, listen: { host: string; port: nu
         bodyLimit,
         (body) => {
           clearTimeout(slowClient);
-          intake({ ...request, body })
+          intake(request, body)
             .then(finish, (error: unknown) => {
               logger.error({ err: error, endpoint }, 'ingest request failed');
               finish(errorReply(500, 'internal_error', 'Internal server error'));

@@ -1,4 +1,5 @@
-import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClickHouse, createClickHouse } from '../../clickhouse/index.ts';
@@ -100,6 +101,44 @@ describe('spool', () => {
     expect(await flusher.drain(Date.now() + 10_000)).toBe(true);
     expect(await count(app)).toEqual({ rows: 35, names: 35 });
     await writer.close();
+  });
+
+  it('cuts a failed write back off, so the next commit does not land after half a line', async () => {
+    // A file-size limit (ulimit -f, in KiB) makes the kernel take part of a write and refuse the
+    // rest, as a disk filling up does. The writer runs in a child process for that.
+    const dir = await tempDir('spool-short-write');
+    const script = path.join(dir, 'writer.mts');
+    await writeFile(
+      script,
+      `import { SpoolWriter } from ${JSON.stringify(path.resolve(import.meta.dirname, 'index.ts'))};
+process.on('SIGXFSZ', () => {});
+const writer = await SpoolWriter.open({ dir: ${JSON.stringify(path.join(dir, 'spool'))}, maxBytes: 1 << 30,
+  fsyncIntervalMs: 0, sealIntervalMs: 60_000, sealRows: 1_000_000, now: Date.now });
+const outcomes = [];
+for (const [n, pad] of [[1, 30_000], [2, 100_000], [3, 1_000]]) {
+  const lines = JSON.stringify({ n, pad: 'x'.repeat(pad) }) + '\\n';
+  await writer.append([{ table: 'events', lines, rows: 1, appIds: [] }]).then(
+    () => outcomes.push('acknowledged'),
+    () => outcomes.push('refused'),
+  );
+}
+await writer.close();
+process.stdout.write(JSON.stringify(outcomes));`,
+    );
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(
+        'bash',
+        ['-c', `ulimit -f 64 && exec "${process.execPath}" --import tsx "${script}"`],
+        { cwd: path.resolve(import.meta.dirname, '../..') },
+        (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
+      ),
+    );
+    expect(JSON.parse(stdout)).toEqual(['acknowledged', 'refused', 'acknowledged']);
+    const [sealed] = (await readdir(path.join(dir, 'spool'))).filter((name) => name.endsWith('.sealed'));
+    const text = await readFile(path.join(dir, 'spool', sealed as string), 'utf8');
+    // Whole lines only: what the kernel took of line 2 was cut off before line 3 was written.
+    const stored = text.split('\n').filter(Boolean);
+    expect(stored.map((line) => JSON.parse(line).n)).toEqual([1, 3]);
   });
 
   it('never reuses a segment number after a clean restart that drained everything', async () => {
