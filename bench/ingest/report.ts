@@ -26,7 +26,7 @@ export function ingestMarkdown(report: IngestBenchReport, when: string): string 
     `- Batches of 100 at half the maximum rate (${fmt(report.halfRate.overallRate)} req/s, evenly paced, latency from each request's due time): p50 ${fmt(report.halfRate.p50Ms, 1)} ms, p99 ${fmt(report.halfRate.p99Ms, 1)} ms, max ${fmt(report.halfRate.maxMs, 1)} ms.`,
     `- Sustained ${report.sustained.seconds} s into ${external ? "the running stack's ClickHouse" : 'the embedded engine'} at ${fmt(report.sustained.offeredRequestsPerSecond)} req/s offered: ${fmt(report.sustained.eventsPerSecond)} events/s acknowledged, p99 ${fmt(report.sustained.p99Ms, 1)} ms, peak RSS ${fmt(report.sustained.peakRssMb)} MB, peak JS memory ${fmt(report.sustained.peakJsMemoryMb)} MB; spool bytes every 5 s: ${report.sustained.spoolBytesSamples.map((b) => fmt(b)).join(', ')}.`,
     external
-      ? '- Peak JS MB: V8 heap + external memory of the process behind --ingest-url, sampled each second from its /metrics. CPU cores and peak RSS are not sampled for a stack the bench did not start (shown as 0).'
+      ? '- Peak RSS MB and peak JS MB (V8 heap + external memory) of the process behind --ingest-url, sampled each second from its /metrics. CPU cores are not sampled for a stack the bench did not start (shown as 0).'
       : "- Peak JS MB: V8 heap + external memory of the stack process (edge, control plane, query API and PGlite's WASM heap), sampled each second from its /metrics: the process without the embedded ClickHouse engine, which peak RSS includes.",
     `- Overload: ${JSON.stringify(report.overload)}.`,
     'stored' in report.correctness

@@ -105,7 +105,7 @@ async function drive(
 ): Promise<RunResult & { latencies2xx: number[]; statuses: Record<string, number> }> {
   const before: ProcessSample | undefined = pid ? await sampleProcess(pid) : undefined;
   const latencies2xx: number[] = [];
-  const memory = sampleJsMemory(url);
+  const memory = sampleMemory(url);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -124,7 +124,7 @@ async function drive(
     });
   });
   const after: ProcessSample | undefined = pid ? await sampleProcess(pid) : undefined;
-  const peakJsMemoryBytes = await memory.stop();
+  const peak = await memory.stop();
   const statuses: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = stat.count ?? 0;
   const ok = result['2xx'];
@@ -138,8 +138,10 @@ async function drive(
     acknowledgedEvents: ok * scenario.valid,
     sentEvents: result.requests.sent * scenario.valid,
     cpuCores: before && after ? (after.cpuSeconds - before.cpuSeconds) / seconds : 0,
-    peakRssMb: after ? after.peakRssBytes / 1024 / 1024 : 0,
-    peakJsMemoryMb: peakJsMemoryBytes / 1024 / 1024,
+    // A running stack's process is not ours to read: its RSS comes from its /metrics instead,
+    // sampled each second (so a peak between samples is missed).
+    peakRssMb: (after ? after.peakRssBytes : peak.residentBytes) / 1024 / 1024,
+    peakJsMemoryMb: peak.jsBytes / 1024 / 1024,
     latencies2xx,
     statuses,
   };
@@ -147,14 +149,19 @@ async function drive(
 
 const JS_MEMORY_SAMPLE_MS = 1000;
 
-/** Samples V8 heap + external memory from the server's /metrics until stopped; 0 if it has none. */
-function sampleJsMemory(url: string): { stop(): Promise<number> } {
-  let peak = 0;
+/**
+ * Samples V8 heap + external memory, and resident memory, from the server's /metrics until
+ * stopped; 0 if it has none.
+ */
+function sampleMemory(url: string): { stop(): Promise<{ jsBytes: number; residentBytes: number }> } {
+  const peak = { jsBytes: 0, residentBytes: 0 };
   let running = true;
   const sample = async () => {
     const value = await metricsOf(url);
     const bytes = value('nodejs_heap_size_total_bytes') + value('nodejs_external_memory_bytes');
-    if (Number.isFinite(bytes)) peak = Math.max(peak, bytes);
+    if (Number.isFinite(bytes)) peak.jsBytes = Math.max(peak.jsBytes, bytes);
+    const resident = value('process_resident_memory_bytes');
+    if (Number.isFinite(resident)) peak.residentBytes = Math.max(peak.residentBytes, resident);
   };
   const loop = (async () => {
     while (running) {
