@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -72,6 +72,58 @@ describe('embedded ClickHouse data directory', () => {
     try {
       expect(ch.kind).toBe('embedded');
       expect(existsSync(path.join(dataDir, 'clickhouse', 'metadata'))).toBe(true);
+    } finally {
+      await ch.close();
+    }
+  });
+});
+
+/** Niceness of each of this process's threads now, by thread id (threads that end meanwhile are skipped). */
+async function threadNiceness(): Promise<Map<number, number>> {
+  const values = new Map<number, number>();
+  for (const tid of await readdir('/proc/self/task')) {
+    const stat = await readFile(`/proc/self/task/${tid}/stat`, 'utf8').catch(() => '');
+    // Fields after the parenthesised name start at field 3 (state); nice is field 19.
+    const nice = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16];
+    if (nice !== undefined) values.set(Number(tid), Number(nice));
+  }
+  return values;
+}
+
+describe('embedded ClickHouse thread priority', () => {
+  it('runs queries, views and merges at nice 19, below the event loop it shares the process with', async () => {
+    const ch = await createEmbeddedClickHouse({
+      dataDir: await tempDir('ch-nice'),
+      database: DATABASE,
+      logger: silentLogger(),
+    });
+    try {
+      const settings = await ch.query<{ name: string; value: string }>(
+        `SELECT name, value FROM system.settings
+         WHERE name IN ('os_threads_nice_value_query', 'os_threads_nice_value_materialized_view')
+         UNION ALL
+         SELECT name, value FROM system.server_settings WHERE name = 'os_threads_nice_value_merge_mutate'`,
+      );
+      expect(settings.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+        { name: 'os_threads_nice_value_materialized_view', value: '19' },
+        { name: 'os_threads_nice_value_merge_mutate', value: '19' },
+        { name: 'os_threads_nice_value_query', value: '19' },
+      ]);
+      // ClickHouse applies them only with CAP_SYS_NICE, which root (as in CI) has.
+      if (process.getuid?.() !== 0) return;
+      let running = true;
+      const query = ch.query('SELECT sum(sipHash64(number)) AS s FROM numbers(150000000)').finally(() => {
+        running = false;
+      });
+      let seen = false;
+      while (running && !seen) {
+        seen = [...(await threadNiceness()).values()].includes(19);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await query;
+      expect(seen).toBe(true);
+      // The event loop's thread (its id is the process id) keeps its priority.
+      expect((await threadNiceness()).get(process.pid)).toBe(0);
     } finally {
       await ch.close();
     }

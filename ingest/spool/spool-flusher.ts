@@ -24,6 +24,18 @@ const RETRY_MAX_MS = 30_000;
 // Every view an events insert feeds runs at once rather than one after another: measured on
 // 100k-row segments, the same CPU and about a sixth less time holding the engine.
 export const FLUSH_SETTINGS = { ...DEDUPLICATED_INSERT_SETTINGS, parallel_view_processing: 1 };
+// The embedded engine runs its threads at the lowest CPU priority, below the edge it shares the
+// process with (see embedded-clickhouse.ts). That keeps answers fast while the spool has room,
+// but under sustained full load the edge then accepts more than the engine drains, and the
+// spool fills to its cap. A segment whose first event waited longer than this means the
+// flusher is behind: its insert, and the views it feeds, run at normal priority until it has
+// caught up. Segments are normally 1-2 s old when flushed; 5 s holds ~0.5 GB at 100k events/s.
+const CATCH_UP_AFTER_MS = 5_000;
+export const CATCH_UP_SETTINGS = {
+  ...FLUSH_SETTINGS,
+  os_threads_nice_value_query: 0,
+  os_threads_nice_value_materialized_view: 0,
+};
 // Errors are logged at most this often while ClickHouse stays down, not once per attempt.
 const ERROR_LOG_INTERVAL_MS = 10_000;
 
@@ -175,7 +187,8 @@ export class SpoolFlusher {
         { jsonEachRowFile: file },
         {
           deduplicationToken: token,
-          settings: FLUSH_SETTINGS,
+          settings:
+            this.options.now() - meta.firstAppendAt > CATCH_UP_AFTER_MS ? CATCH_UP_SETTINGS : FLUSH_SETTINGS,
         },
       );
     } catch (error) {

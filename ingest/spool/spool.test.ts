@@ -7,6 +7,7 @@ import { runMigrations } from '../../clickhouse/migrations/index.ts';
 import { silentLogger } from '../../runtime/logger/index.ts';
 import { tempDir } from '../../runtime/testing/services.ts';
 import { SpoolFlusher, SpoolFullError, SpoolWriter } from './index.ts';
+import { CATCH_UP_SETTINGS, FLUSH_SETTINGS } from './spool-flusher.ts';
 
 let ch: ClickHouse;
 beforeAll(async () => {
@@ -139,6 +140,42 @@ process.stdout.write(JSON.stringify(outcomes));`,
     // Whole lines only: what the kernel took of line 2 was cut off before line 3 was written.
     const stored = text.split('\n').filter(Boolean);
     expect(stored.map((line) => JSON.parse(line).n)).toEqual([1, 3]);
+  });
+
+  it('flushes a segment that waited past the catch-up age at normal engine priority', async () => {
+    const settings: unknown[] = [];
+    const recording = new Proxy(ch, {
+      get(target, property) {
+        if (property === 'insert')
+          return (...args: Parameters<ClickHouse['insert']>) => {
+            settings.push(args[2]?.settings);
+            return target.insert(...args);
+          };
+        const value = Reflect.get(target, property);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const app = appId();
+    for (const [round, clockAheadMs] of [0, 10_000].entries()) {
+      const writer = await openWriter(await tempDir('spool-catch-up'));
+      await writer.append([{ table: 'events', lines: lines(app, round * 5, 5), rows: 5, appIds: [app] }]);
+      await writer.sealAll();
+      const flusher = new SpoolFlusher({
+        clickhouse: recording,
+        dirs: [writer.dir],
+        onFlushed: () => {},
+        onError: () => {},
+        logger: silentLogger(),
+        now: () => Date.now() + clockAheadMs,
+      });
+      // The deadline is on the flusher's clock.
+      expect(await flusher.drain(Date.now() + clockAheadMs + 10_000)).toBe(true);
+      await writer.close();
+    }
+    // Just sealed: below the edge's priority. Ten seconds old: the flusher is behind.
+    expect(settings).toEqual([FLUSH_SETTINGS, CATCH_UP_SETTINGS]);
+    expect(CATCH_UP_SETTINGS).toMatchObject({ os_threads_nice_value_query: 0 });
+    expect(await count(app)).toEqual({ rows: 10, names: 10 });
   });
 
   it('never reuses a segment number after a clean restart that drained everything', async () => {
