@@ -57,8 +57,9 @@ export interface EmbeddedClickHouseOptions {
  * both cores are busy the edge's thread runs first and the engine takes what is left. Measured
  * at half the batch rate after 30 s of full load, 9 runs each way: p99 43 ms instead of 81 ms,
  * and 15% more batches acknowledged during the load. Linux lets a thread lower its own priority
- * freely, but ClickHouse applies these only with CAP_SYS_NICE (root has it) and otherwise
- * ignores them.
+ * freely, but ClickHouse applies these only with CAP_SYS_NICE (root on a plain machine has it;
+ * a container needs --cap-add SYS_NICE) and otherwise ignores them. A flusher that falls behind
+ * inserts at normal priority (CATCH_UP_SETTINGS in ingest/spool).
  */
 const ENGINE_NICENESS = 19;
 

@@ -109,21 +109,27 @@ describe('embedded ClickHouse thread priority', () => {
         { name: 'os_threads_nice_value_merge_mutate', value: '19' },
         { name: 'os_threads_nice_value_query', value: '19' },
       ]);
-      // ClickHouse applies them only with CAP_SYS_NICE, which root (as in CI) has.
-      if (process.getuid?.() !== 0) return;
+      // ClickHouse applies them only with CAP_SYS_NICE (bit 23 of the effective set), which root
+      // has on a plain machine such as CI's, and a default container does not.
+      const status = await readFile('/proc/self/status', 'utf8');
+      const effective = BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(status)?.[1] ?? '0'}`);
+      if (((effective >> 23n) & 1n) === 0n) return;
       let running = true;
       const query = ch.query('SELECT sum(sipHash64(number)) AS s FROM numbers(150000000)').finally(() => {
         running = false;
       });
       let seen = false;
+      const eventLoop = new Set<number | undefined>();
       while (running && !seen) {
-        seen = [...(await threadNiceness()).values()].includes(19);
+        const niceness = await threadNiceness();
+        seen = [...niceness.values()].includes(19);
+        // The event loop's thread (its id is the process id) keeps its priority meanwhile.
+        eventLoop.add(niceness.get(process.pid));
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       await query;
       expect(seen).toBe(true);
-      // The event loop's thread (its id is the process id) keeps its priority.
-      expect((await threadNiceness()).get(process.pid)).toBe(0);
+      expect([...eventLoop]).toEqual([0]);
     } finally {
       await ch.close();
     }

@@ -161,6 +161,14 @@ export class SpoolFlusher {
     return remaining;
   }
 
+  /** Only the embedded engine runs below normal priority; a server is left to its own profile. */
+  private behind(meta: SegmentMeta): boolean {
+    return (
+      this.options.clickhouse.kind === 'embedded' &&
+      this.options.now() - meta.firstAppendAt > CATCH_UP_AFTER_MS
+    );
+  }
+
   private async flushSegment(dir: string, table: SpoolTable, seq: number): Promise<boolean> {
     const file = path.join(dir, segmentName(table, seq, 'sealed'));
     const metaFile = path.join(dir, segmentName(table, seq, 'meta'));
@@ -187,8 +195,7 @@ export class SpoolFlusher {
         { jsonEachRowFile: file },
         {
           deduplicationToken: token,
-          settings:
-            this.options.now() - meta.firstAppendAt > CATCH_UP_AFTER_MS ? CATCH_UP_SETTINGS : FLUSH_SETTINGS,
+          settings: this.behind(meta) ? CATCH_UP_SETTINGS : FLUSH_SETTINGS,
         },
       );
     } catch (error) {

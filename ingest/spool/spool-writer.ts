@@ -229,11 +229,14 @@ export class SpoolWriter {
   private async commit(commit: PendingCommit): Promise<void> {
     if (commit.waiters.length === 0) return;
     const started = performance.now();
+    let unwritten = 0;
+    for (const part of commit.parts.values()) unwritten += part.bytes;
     try {
       const touched: OpenSegment[] = [];
       for (const [table, part] of commit.parts) {
         const segment = await this.segmentFor(table);
         await writeAll(segment, part.chunks, part.bytes);
+        unwritten -= part.bytes;
         segment.meta.rows += part.rows;
         segment.meta.bytes += part.bytes;
         for (const appId of part.appIds) segment.appIds.add(appId);
@@ -243,8 +246,10 @@ export class SpoolWriter {
       this.options.onCommit?.(performance.now() - started, commit.waiters.length);
       for (const waiter of commit.waiters) waiter.resolve();
     } catch (error) {
-      // Nothing was acknowledged; the space stays counted until the segment is flushed or
-      // recovered, which over-estimates usage (safe) rather than under-estimating it.
+      // Nothing was acknowledged. Lines that reached no segment (cut back off, or never written)
+      // give their space back at once; lines written before the failure stay counted until their
+      // segment is flushed, as the flusher releases what it finds on disk.
+      this.release(unwritten);
       for (const waiter of commit.waiters) waiter.reject(error);
       return;
     }
@@ -322,9 +327,10 @@ export class SpoolWriter {
 }
 
 /**
- * Append a commit's buffers to a segment, all or nothing: a short or failed write is cut back off
- * (best effort), so the next commit does not append after half a line. The waiters of this
- * commit are answered with the error either way; nothing in it was acknowledged.
+ * Append one table's part of a commit to its segment, all or nothing: a short or failed write
+ * is cut back off (best effort), so the next commit does not append after half a line. libuv
+ * reports a write that stopped part way (a full disk, a file-size limit) as a short count, not
+ * as the error that stopped it.
  */
 async function writeAll(segment: OpenSegment, chunks: Buffer[], bytes: number): Promise<void> {
   let written = 0;
@@ -333,5 +339,6 @@ async function writeAll(segment: OpenSegment, chunks: Buffer[], bytes: number): 
   } finally {
     if (written !== bytes) await segment.file.truncate(segment.meta.bytes).catch(() => {});
   }
-  if (written !== bytes) throw new Error(`short write to the spool: ${written} of ${bytes} bytes`);
+  if (written !== bytes)
+    throw new Error(`short write to the spool (disk full?): ${written} of ${bytes} bytes written`);
 }
