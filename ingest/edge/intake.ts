@@ -247,18 +247,22 @@ export function createIntake(deps: IntakeDeps): Intake {
     }
   }
 
-  async function refuseUnparsable(
+  function refuseUnparsable(
     request: IntakeRequest,
     key: KeyRecord,
     rejection: { code: string; message: string },
     quarantine: string,
   ): Promise<Reply> {
     metrics.rejected.inc({ endpoint: request.endpoint, reason: rejection.code });
-    // An authenticated caller's unreadable body is kept too: nothing is dropped silently.
-    await deps.spool
+    // An authenticated caller's unreadable body is kept too: nothing is dropped silently. As in
+    // store(), the wait for the fsync holds the answer, not the body.
+    const reply = errorReply(400, rejection.code, rejection.message);
+    return deps.spool
       .append([{ table: 'events_quarantine', lines: quarantine, rows: 1, appIds: [key.appId] }])
-      .catch(() => {});
-    return errorReply(400, rejection.code, rejection.message);
+      .then(
+        () => reply,
+        () => reply,
+      );
   }
 
   async function store(request: IntakeRequest, key: KeyRecord, result: ProcessResult): Promise<Reply> {
