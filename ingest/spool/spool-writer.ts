@@ -69,8 +69,15 @@ interface OpenSegment {
   appIds: Set<string>;
 }
 
+interface CommitPart {
+  chunks: Buffer[];
+  rows: number;
+  appIds: Set<string>;
+  bytes: number;
+}
+
 interface PendingCommit {
-  parts: Map<SpoolTable, { chunks: Buffer[]; rows: number; appIds: Set<string>; bytes: number }>;
+  parts: Map<SpoolTable, CommitPart>;
   waiters: { resolve: () => void; reject: (error: unknown) => void }[];
 }
 
@@ -229,30 +236,36 @@ export class SpoolWriter {
   private async commit(commit: PendingCommit): Promise<void> {
     if (commit.waiters.length === 0) return;
     const started = performance.now();
-    let unwritten = 0;
-    for (const part of commit.parts.values()) unwritten += part.bytes;
+    // Each table's lines go to its own segment; the metas count them once all are on disk.
+    const written: [OpenSegment, CommitPart][] = [];
     try {
-      const touched: OpenSegment[] = [];
       for (const [table, part] of commit.parts) {
         const segment = await this.segmentFor(table);
-        await writeAll(segment, part.chunks, part.bytes);
-        unwritten -= part.bytes;
-        segment.meta.rows += part.rows;
-        segment.meta.bytes += part.bytes;
-        for (const appId of part.appIds) segment.appIds.add(appId);
-        touched.push(segment);
+        written.push([segment, part]);
+        await writeAll(segment.file, part.chunks, part.bytes);
       }
-      await Promise.all(touched.map((segment) => segment.file.datasync()));
-      this.options.onCommit?.(performance.now() - started, commit.waiters.length);
-      for (const waiter of commit.waiters) waiter.resolve();
+      await Promise.all(written.map(([segment]) => segment.file.datasync()));
     } catch (error) {
-      // Nothing was acknowledged. Lines that reached no segment (cut back off, or never written)
-      // give their space back at once; lines written before the failure stay counted until their
-      // segment is flushed, as the flusher releases what it finds on disk.
-      this.release(unwritten);
+      // Nothing was acknowledged, so nothing of it may stay: every segment this commit wrote to
+      // is cut back to its size before it (best effort), and the space is given back. Otherwise
+      // the next commit would land after half a line, and a client's retry would store again
+      // the lines a half-done commit left behind (say events written, quarantine refused).
+      await Promise.all(
+        written.map(([segment]) => segment.file.truncate(segment.meta.bytes).catch(() => {})),
+      );
+      let bytes = 0;
+      for (const part of commit.parts.values()) bytes += part.bytes;
+      this.release(bytes);
       for (const waiter of commit.waiters) waiter.reject(error);
       return;
     }
+    for (const [segment, part] of written) {
+      segment.meta.rows += part.rows;
+      segment.meta.bytes += part.bytes;
+      for (const appId of part.appIds) segment.appIds.add(appId);
+    }
+    this.options.onCommit?.(performance.now() - started, commit.waiters.length);
+    for (const waiter of commit.waiters) waiter.resolve();
     for (const [table, segment] of this.open) {
       if (segment.meta.rows >= this.options.sealRows || segment.meta.bytes >= SEAL_BYTES)
         await this.seal(table);
@@ -327,18 +340,11 @@ export class SpoolWriter {
 }
 
 /**
- * Append one table's part of a commit to its segment, all or nothing: a short or failed write
- * is cut back off (best effort), so the next commit does not append after half a line. libuv
- * reports a write that stopped part way (a full disk, a file-size limit) as a short count, not
- * as the error that stopped it.
+ * Write a commit's buffers for one segment. libuv reports a write that stopped part way (a full
+ * disk, a file-size limit) as a short count, not as the error that stopped it.
  */
-async function writeAll(segment: OpenSegment, chunks: Buffer[], bytes: number): Promise<void> {
-  let written = 0;
-  try {
-    ({ bytesWritten: written } = await segment.file.writev(chunks));
-  } finally {
-    if (written !== bytes) await segment.file.truncate(segment.meta.bytes).catch(() => {});
-  }
-  if (written !== bytes)
-    throw new Error(`short write to the spool (disk full?): ${written} of ${bytes} bytes written`);
+async function writeAll(file: FileHandle, chunks: Buffer[], bytes: number): Promise<void> {
+  const { bytesWritten } = await file.writev(chunks);
+  if (bytesWritten !== bytes)
+    throw new Error(`short write to the spool (disk full?): ${bytesWritten} of ${bytes} bytes written`);
 }

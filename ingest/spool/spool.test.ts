@@ -104,7 +104,7 @@ describe('spool', () => {
     await writer.close();
   });
 
-  it('cuts a failed write back off, so the next commit does not land after half a line', async () => {
+  it('cuts a failed commit back off, so neither half a line nor half a commit stays', async () => {
     // A file-size limit (ulimit -f, in KiB) makes the kernel take part of a write and refuse the
     // rest, as a disk filling up does. The writer runs in a child process for that.
     const dir = await tempDir('spool-short-write');
@@ -115,10 +115,18 @@ describe('spool', () => {
 process.on('SIGXFSZ', () => {});
 const writer = await SpoolWriter.open({ dir: ${JSON.stringify(path.join(dir, 'spool'))}, maxBytes: 1 << 30,
   fsyncIntervalMs: 0, sealIntervalMs: 60_000, sealRows: 1_000_000, now: Date.now });
+const line = (n, pad) => JSON.stringify({ n, pad: 'x'.repeat(pad) }) + '\\n';
+const entry = (table, n, pad) => ({ table, lines: line(n, pad), rows: 1, appIds: [] });
 const outcomes = [];
-for (const [n, pad] of [[1, 30_000], [2, 100_000], [3, 1_000]]) {
-  const lines = JSON.stringify({ n, pad: 'x'.repeat(pad) }) + '\\n';
-  await writer.append([{ table: 'events', lines, rows: 1, appIds: [] }]).then(
+for (const entries of [
+  [entry('events', 1, 30_000)],
+  [entry('events', 2, 100_000)],
+  [entry('events', 3, 1_000)],
+  // Written to events, then refused for the quarantine: the events line must go too.
+  [entry('events', 4, 1_000), entry('events_quarantine', 4, 100_000)],
+  [entry('events', 5, 1_000)],
+]) {
+  await writer.append(entries).then(
     () => outcomes.push('acknowledged'),
     () => outcomes.push('refused'),
   );
@@ -136,13 +144,15 @@ process.stdout.write(JSON.stringify({ outcomes, used }));`,
       ),
     );
     const { outcomes, used } = JSON.parse(stdout);
-    expect(outcomes).toEqual(['acknowledged', 'refused', 'acknowledged']);
-    const [sealed] = (await readdir(path.join(dir, 'spool'))).filter((name) => name.endsWith('.sealed'));
-    const text = await readFile(path.join(dir, 'spool', sealed as string), 'utf8');
-    // Whole lines only: what the kernel took of line 2 was cut off before line 3 was written.
+    expect(outcomes).toEqual(['acknowledged', 'refused', 'acknowledged', 'refused', 'acknowledged']);
+    // Only the events segment is left: the quarantine segment never held an acknowledged line.
+    const sealed = (await readdir(path.join(dir, 'spool'))).filter((name) => name.endsWith('.sealed'));
+    expect(sealed).toEqual([expect.stringMatching(/^events\./)]);
+    const text = await readFile(path.join(dir, 'spool', sealed[0] as string), 'utf8');
+    // Whole acknowledged lines only: what the kernel took of line 2, and line 4, were cut off.
     const stored = text.split('\n').filter(Boolean);
-    expect(stored.map((line) => JSON.parse(line).n)).toEqual([1, 3]);
-    // The refused line's space is given back: a full disk must not leave the spool "full".
+    expect(stored.map((line) => JSON.parse(line).n)).toEqual([1, 3, 5]);
+    // The refused lines' space is given back: a full disk must not leave the spool "full".
     expect(used).toBe(Buffer.byteLength(text));
   });
 
