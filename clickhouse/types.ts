@@ -16,6 +16,12 @@ export interface InsertOptions {
   /** Makes a retried insert of the same batch a no-op (`insert_deduplication_token`). */
   deduplicationToken?: string;
   settings?: QuerySettings;
+  /**
+   * The writer has fallen behind: an engine that runs its work below normal priority (the
+   * embedded one, see ENGINE_NICENESS) runs this insert, and the views it feeds, at normal
+   * priority. A server keeps its own profile's priorities.
+   */
+  overdue?: boolean;
 }
 
 /**

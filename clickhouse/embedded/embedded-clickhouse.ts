@@ -58,10 +58,11 @@ export interface EmbeddedClickHouseOptions {
  * at half the batch rate after 30 s of full load, 9 runs each way: p99 43 ms instead of 81 ms,
  * and 15% more batches acknowledged during the load. Linux lets a thread lower its own priority
  * freely, but ClickHouse applies these only with CAP_SYS_NICE (root on a plain machine has it;
- * a container needs --cap-add SYS_NICE) and otherwise ignores them. A flusher that falls behind
- * inserts at normal priority (CATCH_UP_SETTINGS in ingest/spool).
+ * a container needs --cap-add SYS_NICE) and otherwise ignores them. An insert marked `overdue`
+ * (a flusher that fell behind) runs at normal priority: OVERDUE_SETTINGS.
  */
 const ENGINE_NICENESS = 19;
+const OVERDUE_SETTINGS = { os_threads_nice_value_query: 0, os_threads_nice_value_materialized_view: 0 };
 
 /** Set on every connection we open. */
 const SESSION_SETTINGS: Readonly<Record<string, string | number | boolean>> = {
@@ -170,6 +171,7 @@ class EmbeddedClickHouse implements ClickHouse {
     const target = tableName(table);
     const settings = this.#known.filter({
       ...options.settings,
+      ...(options.overdue ? OVERDUE_SETTINGS : {}),
       ...(options.deduplicationToken === undefined
         ? {}
         : { insert_deduplication_token: options.deduplicationToken }),

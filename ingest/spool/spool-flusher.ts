@@ -28,14 +28,9 @@ export const FLUSH_SETTINGS = { ...DEDUPLICATED_INSERT_SETTINGS, parallel_view_p
 // process with (see embedded-clickhouse.ts). That keeps answers fast while the spool has room,
 // but under sustained full load the edge then accepts more than the engine drains, and the
 // spool fills to its cap. A segment whose first event waited longer than this means the
-// flusher is behind: its insert, and the views it feeds, run at normal priority until it has
-// caught up. Segments are normally 1-2 s old when flushed; 5 s holds ~0.5 GB at 100k events/s.
-const CATCH_UP_AFTER_MS = 5_000;
-export const CATCH_UP_SETTINGS = {
-  ...FLUSH_SETTINGS,
-  os_threads_nice_value_query: 0,
-  os_threads_nice_value_materialized_view: 0,
-};
+// flusher is behind: its insert goes as `overdue` (normal priority) until it has caught up.
+// Segments are sealed about once a second; 5 s of 100k events/s of ~880 B rows is ~0.44 GB.
+export const OVERDUE_AFTER_MS = 5_000;
 // Errors are logged at most this often while ClickHouse stays down, not once per attempt.
 const ERROR_LOG_INTERVAL_MS = 10_000;
 
@@ -161,14 +156,6 @@ export class SpoolFlusher {
     return remaining;
   }
 
-  /** Only the embedded engine runs below normal priority; a server is left to its own profile. */
-  private behind(meta: SegmentMeta): boolean {
-    return (
-      this.options.clickhouse.kind === 'embedded' &&
-      this.options.now() - meta.firstAppendAt > CATCH_UP_AFTER_MS
-    );
-  }
-
   private async flushSegment(dir: string, table: SpoolTable, seq: number): Promise<boolean> {
     const file = path.join(dir, segmentName(table, seq, 'sealed'));
     const metaFile = path.join(dir, segmentName(table, seq, 'meta'));
@@ -195,7 +182,8 @@ export class SpoolFlusher {
         { jsonEachRowFile: file },
         {
           deduplicationToken: token,
-          settings: this.behind(meta) ? CATCH_UP_SETTINGS : FLUSH_SETTINGS,
+          settings: FLUSH_SETTINGS,
+          overdue: this.options.now() - meta.firstAppendAt > OVERDUE_AFTER_MS,
         },
       );
     } catch (error) {

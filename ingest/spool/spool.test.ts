@@ -7,7 +7,6 @@ import { runMigrations } from '../../clickhouse/migrations/index.ts';
 import { silentLogger } from '../../runtime/logger/index.ts';
 import { tempDir } from '../../runtime/testing/services.ts';
 import { SpoolFlusher, SpoolFullError, SpoolWriter } from './index.ts';
-import { CATCH_UP_SETTINGS, FLUSH_SETTINGS } from './spool-flusher.ts';
 
 let ch: ClickHouse;
 beforeAll(async () => {
@@ -157,12 +156,12 @@ process.stdout.write(JSON.stringify({ outcomes, used }));`,
   });
 
   it('flushes a segment that waited past the catch-up age at normal engine priority', async () => {
-    const settings: unknown[] = [];
+    const overdue: unknown[] = [];
     const recording = new Proxy(ch, {
       get(target, property) {
         if (property === 'insert')
           return (...args: Parameters<ClickHouse['insert']>) => {
-            settings.push(args[2]?.settings);
+            overdue.push(args[2]?.overdue);
             return target.insert(...args);
           };
         const value = Reflect.get(target, property);
@@ -187,7 +186,7 @@ process.stdout.write(JSON.stringify({ outcomes, used }));`,
       await writer.close();
     }
     // Just sealed: below the edge's priority. Ten seconds old: the flusher is behind.
-    expect(settings).toEqual([FLUSH_SETTINGS, CATCH_UP_SETTINGS]);
+    expect(overdue).toEqual([false, true]);
     expect(await count(app)).toEqual({ rows: 10, names: 10 });
   });
 
