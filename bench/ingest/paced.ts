@@ -78,8 +78,7 @@ export async function drivePaced(options: PacedOptions): Promise<PacedResult> {
   agent.destroy();
 
   latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] ?? 0) * 10) / 10;
+  const at = (q: number) => Math.round(percentile(latencies, q) * 10) / 10;
   return {
     sent,
     ok: latencies.length,
@@ -88,4 +87,9 @@ export async function drivePaced(options: PacedOptions): Promise<PacedResult> {
     p99Ms: at(0.99),
     maxMs: at(1),
   };
+}
+
+/** The q-quantile of ascending `sorted` (0 when empty; q = 1 is the maximum). */
+export function percentile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
 }

@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import autocannon from 'autocannon';
 import { createClickHouse } from '../../clickhouse/index.ts';
 import { silentLogger } from '../../runtime/logger/index.ts';
-import { drivePaced } from './paced.ts';
+import { drivePaced, percentile } from './paced.ts';
 import { BENCH_USER_AGENT, batchBody, segmentBatchBody, singleBody } from './payloads.ts';
 import { type ProcessSample, sampleProcess } from './process-stats.ts';
 import { externalStack, provisionKey, type Stack, startBare, startStack } from './stack.ts';
@@ -147,7 +147,7 @@ async function drive(
   };
 }
 
-const JS_MEMORY_SAMPLE_MS = 1000;
+const MEMORY_SAMPLE_MS = 1000;
 
 /**
  * Samples V8 heap + external memory, and resident memory, from the server's /metrics until
@@ -167,7 +167,7 @@ function sampleMemory(url: string): { stop(): Promise<{ jsBytes: number; residen
     while (running) {
       // The bare ceiling server has no /metrics; a failed scrape just leaves no sample.
       await sample().catch(() => {});
-      await new Promise((resolve) => setTimeout(resolve, JS_MEMORY_SAMPLE_MS));
+      await new Promise((resolve) => setTimeout(resolve, MEMORY_SAMPLE_MS));
     }
   })();
   return {
@@ -487,7 +487,7 @@ export async function runIngestBench(options: BenchOptions, log: (line: string) 
         keyLimitPerSecond: Number(limit),
         offeredRequestsPerSecond: Math.round((run.non2xx + accepted.length) / options.durationSeconds),
         acceptedPerSecond: Math.round(accepted.length / options.durationSeconds),
-        acceptedP99Ms: accepted[Math.floor(accepted.length * 0.99)] ?? 0,
+        acceptedP99Ms: percentile(accepted, 0.99),
         statuses: run.statuses,
         refusalStatus: sample?.status,
         refusalRetryAfter: sample?.retryAfter,

@@ -514,7 +514,8 @@ describe.skipIf(!hasChromium)('owner console and browser tracker, end to end (ch
     // The network comes back ('online': the tracker retries at once) and the visitor leaves the
     // page while that retry is on its way: the browser still delivers it, and the new page must
     // not send the click again. Then the stored queue, if any, leaves with the new page view.
-    // (Should a retry have gone out while the server was starting, there is none left to race.)
+    // (Should a retry have gone out while the server was starting, there is none left to race:
+    // this step makes the race likely, not certain. channel.test.ts pins the deferred store.)
     const retry = returning
       .waitForRequest((request) => request.url().startsWith(`${ingestUrl}/api/events/track/batch`), {
         timeout: 5_000,

@@ -185,7 +185,7 @@ describe('retries', () => {
     expect(stored()).toEqual([1]);
   });
 
-  it('stores an answered refusal (503) at once, whatever happens to the page next', async () => {
+  it('stores an answered refusal (503) at once, and a page hiding next does not store it twice', async () => {
     answers = [503];
     const queue = channel();
     queue.add(event(1));

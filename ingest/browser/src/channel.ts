@@ -163,10 +163,7 @@ export function createChannel({ url, apiKey, field, storageKey }: ChannelOptions
         if (verdict === 'retry') {
           // An answer (429, 5xx) means the edge has not stored it: keep it now. An unanswered
           // send waits a task (storeLater).
-          if (ours) {
-            if (unanswered) storeLater(batch);
-            else store(batch);
-          }
+          if (ours) (unanswered ? storeLater : store)(batch);
           retryTimer = setTimeout(
             guard(() => {
               retryTimer = undefined;
@@ -193,16 +190,13 @@ export function createChannel({ url, apiKey, field, storageKey }: ChannelOptions
     if (refused) return;
     let keep: Item[] = [];
     const offline = navigator.onLine === false;
-    // Without network the request under way fails, and its answer would reach no one: keep it.
-    if (offline && inFlight) {
-      keep = inFlight;
+    // Without network the request under way fails, and its answer would reach no one; and an
+    // unanswered send not stored yet failed for real: keep both now. With network the unanswered
+    // send stays to its timer, which a page that lives on runs and a page being left (whose
+    // keepalive request the browser delivers anyway) does not.
+    if (offline) {
+      keep = (inFlight ?? []).concat(failed ?? []);
       inFlight = undefined;
-    }
-    // An unanswered send not stored yet: without network the failure was real, so keep it now.
-    // With network it stays to its timer, which a page that lives on runs and a page being left
-    // (whose keepalive request the browser delivers anyway) does not.
-    if (failed && offline) {
-      keep = keep.concat(failed);
       failed = undefined;
     }
     // The edge asked us to wait, or there is no network: a beacon would be lost, so keep it all.
